@@ -1,0 +1,2 @@
+export { roomRecordFromLayout } from './room-record.ts';
+export { type RunningService, type StartOptions, startService } from './start-service.ts';

@@ -1,0 +1,117 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadLayoutFile } from '../../calibration/index.ts';
+import type { ServiceConfig } from '../config/index.ts';
+import { redactConfig } from '../config/index.ts';
+import { createApp } from '../http/index.ts';
+import { createLogger, type Logger } from '../logging/index.ts';
+import { createServiceMetrics } from '../metrics/index.ts';
+import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
+import { createStore, migrateToLatest, openDatabase, type Store } from '../store/index.ts';
+import { roomRecordFromLayout } from './room-record.ts';
+
+export interface RunningService {
+  url: string;
+  port: number;
+  store: Store;
+  logger: Logger;
+  /** Stops taking requests, lets those in flight finish, closes the database. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Where the first start's credentials are written; the terminal by default. */
+  printSecrets?: (text: string) => void;
+}
+
+/** The composition root: config in, a running service out. */
+export async function startService(
+  config: ServiceConfig,
+  options: StartOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const metrics = createServiceMetrics();
+  logger.info({ config: redactConfig(config) }, 'starting');
+
+  // The layout is checked before the database opens: a broken file should cost nothing.
+  const layout = await loadLayoutFile(config.room.layoutFile);
+  const room = roomRecordFromLayout(layout);
+
+  const db = await openDatabase(config.database, (seconds, ok) =>
+    metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+  );
+  let server: Server | undefined;
+  try {
+    logger.info({ database: db.kind, location: db.location }, 'database open');
+    const migrations = await migrateToLatest(db, logger);
+    metrics.migrationsApplied.set(migrations.total);
+    logger.info({ applied: migrations.applied, total: migrations.total }, 'schema up to date');
+
+    const store = createStore(db);
+    const sync = await store.rooms.sync(room);
+    logger.info(
+      { room: room.id, outcome: sync, slots: room.slots.length, cameras: room.cameras.length },
+      'room layout loaded',
+    );
+
+    const seeded = await seedDemoData(store, { demoPeople: config.demo.seed });
+    if (seeded.residentsAdded || seeded.couriersAdded) {
+      logger.info({ residents: seeded.residentsAdded, couriers: seeded.couriersAdded }, 'demo people seeded');
+    }
+    if (seeded.secrets) {
+      (options.printSecrets ?? ((text) => process.stderr.write(`${text}\n`)))(
+        formatFirstStartSecrets(seeded.secrets),
+      );
+      logger.info(
+        { username: seeded.secrets.staffUsername },
+        'initial staff account created; its password was printed once to the terminal',
+      );
+    }
+    await store.events.append({
+      roomId: room.id,
+      type: 'service.started',
+      payload: { database: db.kind, layoutSync: sync },
+    });
+
+    const app = createApp({ store, metrics, logger, bodyLimitKb: config.http.bodyLimitKb });
+    server = createServer(app);
+    // Slow or stalled clients must not hold sockets forever.
+    server.headersTimeout = 15_000;
+    server.requestTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.http.port, config.http.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    const shownHost = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+    logger.info({ url, port }, 'http listening');
+
+    let stopping: Promise<void> | undefined;
+    const httpServer = server;
+    return {
+      url,
+      port,
+      store,
+      logger,
+      stop() {
+        stopping ??= (async () => {
+          logger.info('stopping');
+          const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          httpServer.closeIdleConnections();
+          const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
+          await closed;
+          clearTimeout(grace);
+          await db.close();
+          logger.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    server?.close();
+    await db.close().catch(() => undefined);
+    throw error;
+  }
+}

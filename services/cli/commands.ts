@@ -1,0 +1,87 @@
+import { Command } from 'commander';
+import { checkLayoutFile, formatLayoutReport } from '../../calibration/index.ts';
+import { startService } from '../app/index.ts';
+import { loadConfig, redactConfig } from '../config/index.ts';
+import { createLogger } from '../logging/index.ts';
+import { migrateToLatest, openDatabase } from '../store/index.ts';
+
+/** The `parcelroom` command; later capabilities add their subcommands here. */
+export function buildProgram(): Command {
+  const program = new Command('parcelroom')
+    .description('Parcelroom: camera-watched package room service')
+    .showHelpAfterError('(run parcelroom --help for the list of commands)')
+    .option('-c, --config <file>', 'config file (YAML or JSON); environment variables override it');
+
+  program
+    .command('start')
+    .description('run the service: migrate, load the room layout, seed the demo, serve HTTP')
+    .action(async () => {
+      const config = loadConfig({ file: program.opts().config });
+      const service = await startService(config);
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals += 1;
+        if (signals > 1) {
+          service.logger.warn({ signal }, 'second signal: exiting without waiting');
+          process.exit(1);
+        }
+        service.logger.info({ signal }, 'shutdown requested');
+        service.stop().then(
+          () => process.exit(0),
+          (error) => {
+            service.logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations and exit')
+    .action(async () => {
+      const config = loadConfig({ file: program.opts().config });
+      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const db = await openDatabase(config.database);
+      try {
+        const result = await migrateToLatest(db, logger);
+        process.stdout.write(
+          result.applied.length
+            ? `applied ${result.applied.join(', ')}\n`
+            : `schema up to date (${result.total} migrations)\n`,
+        );
+      } finally {
+        await db.close();
+      }
+    });
+
+  const layout = program.command('layout').description('room layout files');
+  layout
+    .command('check')
+    .description('validate a room layout file and report every problem with its path')
+    .argument('<file...>', 'layout files (YAML or JSON)')
+    .action(async (files: string[]) => {
+      let failed = false;
+      for (const file of files) {
+        const result = await checkLayoutFile(file);
+        const report = formatLayoutReport(result);
+        (result.ok ? process.stdout : process.stderr).write(report.endsWith('\n') ? report : `${report}\n`);
+        failed ||= !result.ok;
+      }
+      process.exitCode = failed ? 1 : 0;
+    });
+
+  const config = program.command('config').description('service configuration');
+  config
+    .command('print')
+    .description('print the configuration the service would start with (passwords hidden)')
+    .action(() => {
+      process.stdout.write(
+        `${JSON.stringify(redactConfig(loadConfig({ file: program.opts().config })), null, 2)}\n`,
+      );
+    });
+
+  return program;
+}

@@ -1,0 +1,23 @@
+import { LayoutError } from '../../calibration/index.ts';
+import { ScenarioError } from '../../simulator/index.ts';
+import { ConfigError } from '../config/index.ts';
+import { StoreError } from '../store/index.ts';
+import { buildProgram } from './commands.ts';
+
+/** Errors the user can fix are one line on stderr; anything else keeps its stack. */
+function report(error: unknown): never {
+  if (
+    error instanceof ConfigError ||
+    error instanceof StoreError ||
+    error instanceof LayoutError ||
+    error instanceof ScenarioError
+  ) {
+    process.stderr.write(`parcelroom: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`parcelroom: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`);
+  process.exit(1);
+}
+
+process.on('unhandledRejection', report);
+await buildProgram().parseAsync(process.argv).catch(report);

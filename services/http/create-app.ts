@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from '../logging/index.ts';
+import type { ServiceMetrics } from '../metrics/index.ts';
+import type { Store } from '../store/index.ts';
+import { errorHandler, notFoundHandler } from './error-handling.ts';
+import { healthRoutes } from './health-routes.ts';
+import { roomRoutes } from './room-routes.ts';
+
+export interface AppDependencies {
+  store: Store;
+  metrics: ServiceMetrics;
+  logger: Logger;
+  bodyLimitKb: number;
+}
+
+export function createApp({ store, metrics, logger, bodyLimitKb }: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger,
+      // Probes arrive every few seconds; logging them would drown everything else.
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      // The route pattern, not the URL, keeps label cardinality bounded.
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      stop({ method: req.method, route });
+      metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(express.json({ limit: `${bodyLimitKb}kb` }));
+  app.use(healthRoutes(store, metrics));
+  app.use('/api', roomRoutes(store));
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

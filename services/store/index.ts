@@ -1,0 +1,43 @@
+export type { Database, DatabaseKind, Queryable, SqlParam } from './database.ts';
+export {
+  type AuditEntry,
+  createEventLog,
+  type EventLog,
+  type NewRoomEvent,
+  type RoomEvent,
+} from './event-log.ts';
+export { type MigrationResult, migrateToLatest, migrationsDir } from './migrate.ts';
+export { type DatabaseSettings, openDatabase } from './open-database.ts';
+export {
+  createPackageRepository,
+  type NewPackage,
+  type NewPlacement,
+  type Package,
+  type PackageQuery,
+  type PackageRepository,
+  type PackageState,
+  packageStates,
+} from './package-repository.ts';
+export {
+  type Courier,
+  createPeopleRepository,
+  type NewCourier,
+  type NewResident,
+  type NewStaffUser,
+  type PeopleRepository,
+  type Resident,
+  type StaffRole,
+  type StaffUser,
+} from './people-repository.ts';
+export {
+  createRoomRepository,
+  type RoomDetail,
+  type RoomRecord,
+  type RoomRepository,
+  type RoomSummary,
+  type SlotState,
+  type SyncOutcome,
+} from './room-repository.ts';
+export { describeUrl } from './server-database.ts';
+export { createStore, type Store } from './store.ts';
+export { NotFoundError, StoreError } from './store-error.ts';

@@ -1,0 +1,20 @@
+import type { Database } from './database.ts';
+import { openEmbeddedDatabase } from './embedded-database.ts';
+import { openServerDatabase } from './server-database.ts';
+
+export interface DatabaseSettings {
+  /** A PostgreSQL connection string; absent means the embedded database. */
+  url?: string | undefined;
+  dataDir: string;
+  poolSize: number;
+}
+
+export function openDatabase(
+  settings: DatabaseSettings,
+  onQuery?: (seconds: number, ok: boolean) => void,
+): Promise<Database> {
+  const hook = onQuery ? { onQuery } : {};
+  return settings.url
+    ? openServerDatabase({ url: settings.url, poolSize: settings.poolSize, ...hook })
+    : openEmbeddedDatabase({ dataDir: settings.dataDir, ...hook });
+}
