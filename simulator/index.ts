@@ -1,3 +1,6 @@
+export { type DatasetOptions, type DatasetSummary, exportDataset, randomScene } from './dataset/index.ts';
+export { type OpenRoomOptions, openDemoRoom, openSimulatedRoom } from './open-simulated-room.ts';
+export { createRoomRenderer, type RoomRenderer } from './render/index.ts';
 export {
   bundledScenariosDir,
   listBundledScenarios,
@@ -20,3 +23,17 @@ export {
 } from './scenarios/timeline.ts';
 export * from './scene.ts';
 export { hashSeed, type SeededRandom, seededRandom } from './seeded-random.ts';
+export {
+  type LocatorCommand,
+  SimulatedRoom,
+  type SimulatedRoomOptions,
+  SimulatorCommandError,
+} from './simulated-room.ts';
+export {
+  type FrameSourceOptions,
+  type SimulatedFrame,
+  type SimulatorServer,
+  type SimulatorServerOptions,
+  simulatedFrames,
+  startSimulatorServer,
+} from './streams/index.ts';

@@ -4,6 +4,7 @@ import { startService } from '../app/index.ts';
 import { loadConfig, redactConfig } from '../config/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
+import { addSimCommands } from './sim-commands.ts';
 
 /** The `parcelroom` command; later capabilities add their subcommands here. */
 export function buildProgram(): Command {
@@ -82,6 +83,8 @@ export function buildProgram(): Command {
         `${JSON.stringify(redactConfig(loadConfig({ file: program.opts().config })), null, 2)}\n`,
       );
     });
+
+  addSimCommands(program);
 
   return program;
 }

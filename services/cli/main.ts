@@ -1,5 +1,5 @@
 import { LayoutError } from '../../calibration/index.ts';
-import { ScenarioError } from '../../simulator/index.ts';
+import { ScenarioError, SimulatorCommandError } from '../../simulator/index.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/index.ts';
 import { buildProgram } from './commands.ts';
@@ -10,7 +10,8 @@ function report(error: unknown): never {
     error instanceof ConfigError ||
     error instanceof StoreError ||
     error instanceof LayoutError ||
-    error instanceof ScenarioError
+    error instanceof ScenarioError ||
+    error instanceof SimulatorCommandError
   ) {
     process.stderr.write(`parcelroom: ${error.message}\n`);
     process.exit(2);

@@ -1,0 +1,7 @@
+export { type PlacedPackage, placePackages, SceneGeometryError } from './package-geometry.ts';
+export {
+  createRoomRenderer,
+  RenderError,
+  type RoomRenderer,
+  type RoomRendererOptions,
+} from './room-renderer.ts';
