@@ -84,6 +84,17 @@ export class SimulatedRoom {
     return this.renderer.render(cameraId, this.sceneAt(timeMs), frameIndex);
   }
 
+  /** Renders and encodes one frame; the frame's pixels are reused by the next call (streams). */
+  renderJpeg(
+    cameraId: string,
+    timeMs: number,
+    frameIndex: number,
+  ): Promise<{ frame: RenderedFrame; jpeg: Buffer }> {
+    if (!this.cameraIds.includes(cameraId))
+      throw new SimulatorCommandError(`no camera ${cameraId} in this room`);
+    return this.renderer.renderJpeg(cameraId, this.sceneAt(timeMs), frameIndex);
+  }
+
   locatorState(timeMs: number): SceneLocator {
     return this.sceneAt(timeMs).locator;
   }

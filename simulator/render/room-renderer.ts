@@ -9,9 +9,16 @@ import {
 } from '../../calibration/index.ts';
 import type { GroundTruthBox, PersonBox, RenderedFrame, SceneState } from '../scene.ts';
 import { hashSeed, seededRandom } from '../seeded-random.ts';
-import { addGlow, addLaserDot, expose, type GlowRegion, sensorNoise } from './camera-effects.ts';
+import {
+  addGlow,
+  addLaserDot,
+  expose,
+  type GlowRegion,
+  sensorNoise,
+  softenInPlace,
+} from './camera-effects.ts';
 import { laserHit, type RayTarget, rayTarget } from './laser.ts';
-import { personFaces, placePackages } from './package-geometry.ts';
+import { type PlacedPackage, personFaces, placePackages } from './package-geometry.ts';
 import { drawFace, type Face, FrameCanvas } from './rasterizer.ts';
 import { roomFaces, unitTopCm } from './room-geometry.ts';
 import { NoiseTile } from './textures.ts';
@@ -26,16 +33,21 @@ export interface RoomRendererOptions {
    * aspect ratio should match). Truth boxes are in the rendered size's pixels.
    */
   size?: { width: number; height: number };
-  /** Gaussian blur sigma applied when encoding (lens softness); 0 disables it. Default 0.55. */
-  blurSigma?: number;
+  /** A slight lens blur over the room and packages (default on). */
+  lensSoftness?: boolean;
 }
 
 export interface RoomRenderer {
   readonly cameraIds: readonly string[];
   /** The pinhole model each camera renders with, at the rendered size. */
   camera(cameraId: string): PinholeCamera;
-  render(cameraId: string, scene: SceneState, frameIndex: number): RenderedFrame;
+  /** Renders into a new buffer, or into `into` (width × height × 3 bytes) when given. */
+  render(cameraId: string, scene: SceneState, frameIndex: number, into?: Buffer): RenderedFrame;
   encodeJpeg(frame: RenderedFrame): Promise<Buffer>;
+  /**
+   * Renders and encodes. The frame's `rgb` is reused by the next renderJpeg of the same camera:
+   * copy it to keep it.
+   */
   renderJpeg(
     cameraId: string,
     scene: SceneState,
@@ -51,12 +63,24 @@ interface CameraState {
   camera: PinholeCamera;
   whiteBalance: [number, number, number];
   background?: FrameCanvas;
+  /** The room with the packages of `key` drawn in. */
+  packageLayer?: { key: string; canvas: FrameCanvas; placed: PlacedPackage[] };
+  /** Output buffer reused by renderJpeg, and whether an encode is still reading it. */
+  spare?: Buffer;
+  spareBusy?: boolean;
+  /** The package layer with people drawn over it. */
   work?: FrameCanvas;
   /**
    * What the work canvas holds: most frames of a package room show the same packages and people
    * as the frame before, so their drawing, truth boxes and ray targets are reused.
    */
-  drawn?: { key: string; boxes: GroundTruthBox[]; people: PersonBox[]; targets: RayTarget[] };
+  drawn?: {
+    key: string;
+    canvas: FrameCanvas;
+    boxes: GroundTruthBox[];
+    people: PersonBox[];
+    targets: RayTarget[];
+  };
   glow: Map<string, GlowRegion | undefined>;
 }
 
@@ -127,9 +151,7 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
   const quality = options.jpegQuality ?? 82;
   if (!Number.isInteger(quality) || quality < 1 || quality > 100)
     throw new RenderError(`jpegQuality must be an integer from 1 to 100, got ${quality}`);
-  const blurSigma = options.blurSigma ?? 0.55;
-  if (blurSigma !== 0 && !(blurSigma >= 0.3 && blurSigma <= 10))
-    throw new RenderError(`blurSigma must be 0 or between 0.3 and 10, got ${blurSigma}`);
+  const softness = options.lensSoftness ?? true;
   const random = seededRandom(hashSeed(options.seed, 'renderer'));
   const textureNoise = new NoiseTile(hashSeed(options.seed, 'texture'));
   const noise = sensorNoise(hashSeed(options.seed, 'sensor'));
@@ -174,7 +196,6 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
       const canvas = new FrameCanvas(state.camera.width, state.camera.height);
       for (const face of staticFaces) drawFace(canvas, state.camera, face);
       state.background = canvas;
-      state.work = new FrameCanvas(canvas.width, canvas.height);
     }
     return state.background;
   };
@@ -215,29 +236,43 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
     return region;
   };
 
-  /** Draws a scene's packages and people over the cached room and measures what each camera sees. */
+  /**
+   * Draws a scene's packages and people over the cached room and measures what the camera sees.
+   * Packages are a layer of their own: people move every frame while the packages stay put.
+   */
   const drawObjects = (state: CameraState, background: FrameCanvas, scene: SceneState) => {
-    const canvas = state.work!;
-    canvas.copyFrom(background);
     const { camera } = state;
     const { width, height } = camera;
-
-    const placed = placePackages(layout, scene.packages, textureNoise);
+    const packagesKey = JSON.stringify(scene.packages);
+    if (state.packageLayer?.key !== packagesKey) {
+      const canvas = state.packageLayer?.canvas ?? new FrameCanvas(width, height);
+      canvas.copyFrom(background);
+      const placed = placePackages(layout, scene.packages, textureNoise);
+      // A shadow darkens whatever lies behind it on screen, so each tier's shadows go down before
+      // that tier's packages and after the tier it rests on.
+      const tiers = Math.max(0, ...placed.map((p) => p.stackDepth));
+      for (let tier = 0; tier <= tiers; tier++) {
+        const inTier = placed.filter((p) => p.stackDepth === tier);
+        for (const pkg of inTier)
+          if (pkg.shadow) drawFace(canvas, camera, pkg.shadow, { kind: 'darken', factor: 0.62 });
+        for (const pkg of inTier) for (const face of pkg.faces) drawFace(canvas, camera, face);
+      }
+      if (softness) softenInPlace(canvas.rgb, width, height);
+      state.packageLayer = { key: packagesKey, canvas, placed };
+    }
+    const { placed } = state.packageLayer;
     const people = scene.people.map((person, i) => ({
       id: person.id,
       objectId: personIdBase + i,
       ...personFaces(person, personIdBase + i, textureNoise),
     }));
-    // A shadow darkens whatever lies behind it on screen, so each tier's shadows go down before
-    // that tier's packages and after the tier it rests on.
-    const tiers = Math.max(0, ...placed.map((p) => p.stackDepth));
-    for (let tier = 0; tier <= tiers; tier++) {
-      const inTier = placed.filter((p) => p.stackDepth === tier);
-      for (const pkg of inTier)
-        if (pkg.shadow) drawFace(canvas, camera, pkg.shadow, { kind: 'darken', factor: 0.62 });
-      for (const pkg of inTier) for (const face of pkg.faces) drawFace(canvas, camera, face);
+    let canvas = state.packageLayer.canvas;
+    if (people.length > 0) {
+      state.work ??= new FrameCanvas(width, height);
+      state.work.copyFrom(canvas);
+      canvas = state.work;
+      for (const person of people) for (const face of person.faces) drawFace(canvas, camera, face);
     }
-    for (const person of people) for (const face of person.faces) drawFace(canvas, camera, face);
 
     const measure = (points: Vec3[], objectId: number) => {
       const projected: Array<[number, number]> = [];
@@ -285,20 +320,23 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
     const targets = [...placed.flatMap((p) => p.faces), ...people.flatMap((p) => p.faces)]
       .map((f: Face) => rayTarget(f))
       .filter((t): t is RayTarget => t !== undefined);
-    return { boxes, people: personBoxes, targets };
+    return { canvas, boxes, people: personBoxes, targets };
   };
 
-  const render = (cameraId: string, scene: SceneState, frameIndex: number): RenderedFrame => {
+  const render = (cameraId: string, scene: SceneState, frameIndex: number, into?: Buffer): RenderedFrame => {
     const state = stateOf(cameraId);
     const background = backgroundOf(state);
-    const canvas = state.work!;
     const { camera } = state;
     const { width, height } = camera;
     const key = JSON.stringify([scene.packages, scene.people]);
     if (state.drawn?.key !== key) state.drawn = { key, ...drawObjects(state, background, scene) };
-    const { boxes, people: personBoxes, targets: dynamicTargets } = state.drawn;
+    const { canvas, boxes, people: personBoxes, targets: dynamicTargets } = state.drawn;
 
-    const rgb = Buffer.allocUnsafe(width * height * 3);
+    if (into && into.length !== width * height * 3)
+      throw new RenderError(
+        `the output buffer must hold ${width}×${height}×3 bytes, it holds ${into.length}`,
+      );
+    const rgb = into ?? Buffer.allocUnsafe(width * height * 3);
     const out = new Uint8ClampedArray(rgb.buffer, rgb.byteOffset, rgb.length);
     expose(canvas.rgb, out, scene.lighting, frameIndex, noise, {
       whiteBalance: state.whiteBalance,
@@ -339,8 +377,7 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
   };
 
   const encodeJpeg = async (frame: RenderedFrame): Promise<Buffer> => {
-    let image = sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
-    if (blurSigma > 0) image = image.blur(blurSigma);
+    const image = sharp(frame.rgb, { raw: { width: frame.width, height: frame.height, channels: 3 } });
     // Huffman optimisation would double the encode time for about 5 % smaller frames.
     return image.jpeg({ quality, chromaSubsampling: '4:2:0', optimiseCoding: false }).toBuffer();
   };
@@ -351,8 +388,18 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
     render,
     encodeJpeg,
     async renderJpeg(cameraId, scene, frameIndex) {
-      const frame = render(cameraId, scene, frameIndex);
-      return { frame, jpeg: await encodeJpeg(frame) };
+      // Streams render and encode a frame per tick; a spare buffer per camera spares the garbage
+      // collector 2.7 MB a frame. The returned frame's pixels are only valid until the next call.
+      const state = stateOf(cameraId);
+      const spare = state.spare && !state.spareBusy ? state.spare : undefined;
+      const frame = render(cameraId, scene, frameIndex, spare);
+      state.spare = frame.rgb;
+      state.spareBusy = true;
+      try {
+        return { frame, jpeg: await encodeJpeg(frame) };
+      } finally {
+        state.spareBusy = false;
+      }
     },
   };
 }

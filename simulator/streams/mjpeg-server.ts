@@ -77,8 +77,7 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     if (cached && cached.frameIndex === frameIndex && cached.revision === room.revision) return cached;
     if (!room.isOnline(cameraId, timeMs)) return undefined;
     const revision = room.revision;
-    const frame = room.render(cameraId, timeMs, frameIndex);
-    const jpeg = await room.renderer.encodeJpeg(frame);
+    const { frame, jpeg } = await room.renderJpeg(cameraId, timeMs, frameIndex);
     counters.get(cameraId)!.rendered++;
     const result: LatestFrame = {
       frameIndex,

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { loadLayoutFile } from '../../calibration/index.ts';
 import { openSimulatedRoom, startSimulatorServer } from '../../simulator/index.ts';
 import { median, percentile, report } from './bench-report.ts';
@@ -27,32 +28,28 @@ for (let i = 0; i < 120; i++) {
 }
 const totalMs = renderMs.map((r, i) => r + encodeMs[i]!);
 
-// Serve three cameras at 10 fps to three MJPEG readers for a few seconds and count CPU.
+// Serve three cameras at 10 fps to MJPEG readers in another process (as the pipelines or a
+// browser would be), and count this process's CPU: rendering, encoding and serving.
 const server = await startSimulatorServer({ room, fps: 10 });
-const controllers = room.cameraIds.map(() => new AbortController());
-const readers = room.cameraIds.map(async (id, i) => {
-  try {
-    const response = await fetch(`${server.url}/cameras/${id}/stream.mjpeg`, {
-      signal: controllers[i]!.signal,
-    });
-    for await (const _chunk of response.body!) {
-      // Drain like a camera client.
-    }
-  } catch {
-    // Aborted at the end of the measurement.
-  }
-});
-await new Promise((resolve) => setTimeout(resolve, 1000));
+const readerScript = `
+  const urls = process.argv.slice(1);
+  for (const url of urls) fetch(url).then(async (r) => { for await (const _ of r.body) {} }).catch(() => {});
+`;
+const readers = spawn(
+  process.execPath,
+  ['-e', readerScript, ...room.cameraIds.map((id) => `${server.url}/cameras/${id}/stream.mjpeg`)],
+  { stdio: 'ignore' },
+);
+await new Promise((resolve) => setTimeout(resolve, 1500));
 const cpuStart = process.cpuUsage();
 const wallStart = performance.now();
 const sentStart = Object.values(server.stats()).reduce((n, s) => n + s.sent, 0);
-await new Promise((resolve) => setTimeout(resolve, 5000));
+await new Promise((resolve) => setTimeout(resolve, 6000));
 const cpu = process.cpuUsage(cpuStart);
 const wallMs = performance.now() - wallStart;
 const sent = Object.values(server.stats()).reduce((n, s) => n + s.sent, 0) - sentStart;
-for (const c of controllers) c.abort();
+readers.kill();
 await server.close();
-await Promise.allSettled(readers);
 const coreShare = (cpu.user + cpu.system) / 1000 / wallMs;
 
 report({

@@ -282,6 +282,14 @@ describe('room renderer', () => {
     assert.ok(!next.rgb.equals(a.rgb), 'sensor noise changes between frames');
     assert.deepEqual(next.boxes, a.boxes);
     assert.ok(Math.abs(meanOf(next.rgb) - meanOf(a.rgb)) < 4, 'noise and flicker are small');
+    // Rendering into a caller's buffer at an odd offset takes the byte-wise path: same pixels.
+    const backing = Buffer.alloc(a.rgb.length + 1);
+    const unaligned = renderer.render('cam-1', scene, 9, backing.subarray(1));
+    assert.ok(unaligned.rgb.equals(a.rgb), 'the word-wise and byte-wise exposure agree');
+    assert.throws(
+      () => renderer.render('cam-1', scene, 9, Buffer.alloc(10)),
+      /output buffer must hold 1280×720×3 bytes/,
+    );
     const other = createRoomRenderer(layout, { seed: 12 }).render('cam-1', scene, 9);
     assert.ok(!other.rgb.equals(a.rgb), 'another seed, other pixels');
   });
