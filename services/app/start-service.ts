@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadLayoutFile } from '../../calibration/index.ts';
+import { openSimulatedRoom, type SimulatorServer, startSimulatorServer } from '../../simulator/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
@@ -15,6 +16,8 @@ export interface RunningService {
   port: number;
   store: Store;
   logger: Logger;
+  /** The simulated cameras' server, when the simulator is enabled (the demo). */
+  simulatorUrl?: string;
   /** Stops taking requests, lets those in flight finish, closes the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -88,6 +91,30 @@ export async function startService(
     const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
     logger.info({ url, port }, 'http listening');
 
+    // The demo room's cameras: rendered only while someone watches a stream.
+    let simulator: SimulatorServer | undefined;
+    if (config.simulator.enabled) {
+      const simulatedRoom = await openSimulatedRoom({
+        layout,
+        scenario: config.simulator.scenario,
+        loop: true,
+      });
+      simulator = await startSimulatorServer({
+        room: simulatedRoom,
+        fps: config.simulator.fps,
+        host: config.simulator.host,
+        port: config.simulator.port,
+      });
+      logger.info(
+        {
+          url: simulator.url,
+          scenario: config.simulator.scenario,
+          streams: simulatedRoom.cameraIds.map((id) => `${simulator!.url}/cameras/${id}/stream.mjpeg`),
+        },
+        'simulated cameras streaming',
+      );
+    }
+
     let stopping: Promise<void> | undefined;
     const httpServer = server;
     return {
@@ -95,6 +122,7 @@ export async function startService(
       port,
       store,
       logger,
+      ...(simulator ? { simulatorUrl: simulator.url } : {}),
       stop() {
         stopping ??= (async () => {
           logger.info('stopping');
@@ -103,6 +131,7 @@ export async function startService(
           const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
           await closed;
           clearTimeout(grace);
+          await simulator?.close();
           await db.close();
           logger.info('stopped');
         })();

@@ -66,6 +66,20 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    simulator: z
+      .object({
+        enabled: booleanLike.default(true),
+        host: z.string().trim().min(1, 'must be a host name or IP address').default('127.0.0.1'),
+        port: port.default(8554),
+        fps: z.coerce
+          .number({ error: 'must be a frame rate from 1 to 30' })
+          .min(1, 'must be a frame rate from 1 to 30')
+          .max(30, 'must be a frame rate from 1 to 30')
+          .default(10),
+        scenario: z.string().trim().min(1).default('14-busy-afternoon'),
+      })
+      .strict()
+      .prefault({}),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(600000).default(10000),
   })
   .strict();
@@ -93,5 +107,22 @@ export const environmentSettings = [
   { env: 'LOG_LEVEL', path: ['log', 'level'], doc: 'pino log level' },
   { env: 'PARCELROOM_LOG_PRETTY', path: ['log', 'pretty'], doc: 'Human-readable logs instead of JSON' },
   { env: 'PARCELROOM_DEMO_SEED', path: ['demo', 'seed'], doc: 'Seed demo residents, couriers, staff' },
+  {
+    env: 'PARCELROOM_SIMULATOR',
+    path: ['simulator', 'enabled'],
+    doc: 'Serve the simulated room cameras (the demo)',
+  },
+  { env: 'PARCELROOM_SIMULATOR_HOST', path: ['simulator', 'host'], doc: 'Address the simulator binds to' },
+  {
+    env: 'PARCELROOM_SIMULATOR_PORT',
+    path: ['simulator', 'port'],
+    doc: 'Simulator port (0 picks a free one)',
+  },
+  { env: 'PARCELROOM_SIMULATOR_FPS', path: ['simulator', 'fps'], doc: 'Simulated cameras frame rate' },
+  {
+    env: 'PARCELROOM_SIMULATOR_SCENARIO',
+    path: ['simulator', 'scenario'],
+    doc: 'Bundled scenario name or scenario file the demo loops',
+  },
   { env: 'PARCELROOM_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], doc: 'Grace period on SIGTERM' },
 ] as const;

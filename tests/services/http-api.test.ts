@@ -16,6 +16,7 @@ describe('HTTP API', () => {
       env: {
         DATABASE_URL: backend.settings.url!,
         PARCELROOM_HTTP_PORT: '0',
+        PARCELROOM_SIMULATOR_PORT: '0',
         PARCELROOM_HTTP_BODY_LIMIT_KB: '4',
       },
     });
@@ -33,6 +34,20 @@ describe('HTTP API', () => {
     const response = await fetch(`${service.url}${path}`);
     return { status: response.status, headers: response.headers, body: (await response.json()) as any };
   };
+
+  test('the demo room streams its simulated cameras next to the service', async () => {
+    assert.ok(service.simulatorUrl, 'the simulator is on by default');
+    const cameras = (await (await fetch(`${service.simulatorUrl}/cameras`)).json()) as any;
+    assert.deepEqual(
+      cameras.cameras.map((c: { id: string }) => c.id),
+      ['cam-1', 'cam-2', 'cam-3'],
+    );
+    const snapshot = await fetch(`${service.simulatorUrl}/cameras/cam-2/snapshot.jpg`);
+    assert.equal(snapshot.status, 200);
+    assert.equal(snapshot.headers.get('content-type'), 'image/jpeg');
+    const bytes = Buffer.from(await snapshot.arrayBuffer());
+    assert.equal(bytes.readUInt16BE(0), 0xffd8, 'a JPEG');
+  });
 
   test('the first start hands the staff password to the printer exactly once', () => {
     assert.equal(printed.length, 1);

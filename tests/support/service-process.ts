@@ -29,6 +29,7 @@ export async function startServiceProcess(
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
       PARCELROOM_HTTP_PORT: '0',
+      PARCELROOM_SIMULATOR_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
     },
