@@ -4,6 +4,7 @@ import { startService } from '../app/index.ts';
 import { loadConfig, redactConfig } from '../config/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
+import { addDetectCommands } from './detect-commands.ts';
 import { addSimCommands } from './sim-commands.ts';
 
 /** The `parcelroom` command; later capabilities add their subcommands here. */
@@ -85,6 +86,7 @@ export function buildProgram(): Command {
     });
 
   addSimCommands(program);
+  addDetectCommands(program);
 
   return program;
 }

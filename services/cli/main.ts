@@ -1,4 +1,5 @@
 import { LayoutError } from '../../calibration/index.ts';
+import { DatasetError, DetectorError, ImageInputError } from '../../models/index.ts';
 import { ScenarioError, SimulatorCommandError } from '../../simulator/index.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/index.ts';
@@ -11,7 +12,10 @@ function report(error: unknown): never {
     error instanceof StoreError ||
     error instanceof LayoutError ||
     error instanceof ScenarioError ||
-    error instanceof SimulatorCommandError
+    error instanceof SimulatorCommandError ||
+    error instanceof DetectorError ||
+    error instanceof ImageInputError ||
+    error instanceof DatasetError
   ) {
     process.stderr.write(`parcelroom: ${error.message}\n`);
     process.exit(2);

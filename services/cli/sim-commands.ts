@@ -10,26 +10,9 @@ import {
   openSimulatedRoom,
   startSimulatorServer,
 } from '../../simulator/index.ts';
-import { ConfigError } from '../config/index.ts';
+import { integer, parseOptions } from './cli-options.ts';
 
 const defaultLayout = 'calibration/rooms/demo-room.yaml';
-
-/** Parses CLI options with a schema so that a bad flag is one clear line, like a bad setting. */
-function parseOptions<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
-  const result = schema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new ConfigError(
-    `--${String(issue.path[0] ?? 'option').replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${issue.message}`,
-  );
-}
-
-const integer = (min: number, max: number) =>
-  z.coerce
-    .number({ error: `must be a whole number from ${min} to ${max}` })
-    .int(`must be a whole number from ${min} to ${max}`)
-    .min(min, `must be a whole number from ${min} to ${max}`)
-    .max(max, `must be a whole number from ${min} to ${max}`);
 
 export function addSimCommands(program: Command): void {
   const sim = program

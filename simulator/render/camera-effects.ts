@@ -89,7 +89,7 @@ export function expose(
 }
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+const clamp = (v: number) => (v < 0 ? 0 : Math.min(v, 255));
 
 /**
  * The same as the byte loop, four pixels (three 32-bit words) at a time: about 40 % faster,

@@ -1,0 +1,2 @@
+export * from './detector/index.ts';
+export * from './evaluation/index.ts';
