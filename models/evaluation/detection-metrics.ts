@@ -30,7 +30,9 @@ export interface DetectionMetrics {
 
 export const iouThresholds = Array.from({ length: 10 }, (_, i) => 0.5 + 0.05 * i);
 
-export function iou(a: PixelBox, b: PixelBox): number {
+type Rect = Pick<PixelBox, 'x' | 'y' | 'width' | 'height'>;
+
+export function iou(a: Rect, b: Rect): number {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
   if (w <= 0 || h <= 0) return 0;
