@@ -49,6 +49,11 @@ export type Connect = (
   corrupt: (count?: number) => void,
 ) => Promise<void>;
 
+/** The wait before retry `attempt` (0-based): doubling from `initialMs` up to `maxMs`, ±20 % jitter. */
+export function backoffDelay(attempt: number, backoff: BackoffOptions, random: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt) * (0.8 + 0.4 * random);
+}
+
 /**
  * Turns a connection function into a camera source that reconnects with exponential backoff
  * (with jitter, reset by every frame that arrives), keeps its health, and never errors: a camera
@@ -57,11 +62,31 @@ export type Connect = (
 export function reconnectingSource(
   cameraId: string,
   connect: Connect,
-  options: { backoff?: BackoffOptions; now?: () => number; random?: () => number } = {},
+  options: {
+    backoff?: BackoffOptions;
+    now?: () => number;
+    random?: () => number;
+    /** Waits between attempts; resolves early when `signal` aborts. Replaceable in tests. */
+    sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  } = {},
 ): CameraSource {
   const backoff = options.backoff ?? defaultBackoff;
   const now = options.now ?? Date.now;
   const random = options.random ?? Math.random;
+  const sleep =
+    options.sleep ??
+    ((ms: number, signal: AbortSignal) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      }));
   const recent: number[] = [];
   const health: SourceHealth = {
     cameraId,
@@ -79,7 +104,6 @@ export function reconnectingSource(
   const frames$ = new Observable<CameraFrame>((subscriber) => {
     const stop = new AbortController();
     let attempt = 0;
-    let timer: NodeJS.Timeout | undefined;
     const run = async () => {
       while (!stop.signal.aborted) {
         health.state = 'connecting';
@@ -114,20 +138,14 @@ export function reconnectingSource(
         if (stop.signal.aborted) break;
         health.state = 'offline';
         health.reconnects++;
-        const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt) * (0.8 + 0.4 * random());
+        const delay = backoffDelay(attempt, backoff, random());
         attempt++;
-        await new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, delay);
-          stop.signal.addEventListener('abort', () => resolve(), { once: true });
-        });
+        await sleep(delay, stop.signal);
       }
       health.state = 'offline';
     };
     void run();
-    return () => {
-      clearTimeout(timer);
-      stop.abort();
-    };
+    return () => stop.abort();
   }).pipe(share());
 
   return {

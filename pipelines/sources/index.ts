@@ -1,5 +1,6 @@
 export {
   type BackoffOptions,
+  backoffDelay,
   type CameraFrame,
   type CameraSource,
   type Connect,

@@ -1,0 +1,6 @@
+export {
+  type DetectionOutcome,
+  type DetectionRequest,
+  DetectionScheduler,
+  type SchedulerStats,
+} from './detection-scheduler.ts';

@@ -1,0 +1,9 @@
+export { assignSlot, type BoxLike, type SlotAssignment, type SlotView } from './slot-assigner.ts';
+export {
+  type CameraObservation,
+  defaultSlotTrackerOptions,
+  type ScoredBox,
+  SlotTracker,
+  type SlotTrackerOptions,
+  type TrackedObject,
+} from './slot-tracker.ts';
