@@ -86,7 +86,8 @@ export class DetectionScheduler {
 
   private count(cameraId: string, what: 'completed' | 'superseded'): void {
     this.stats[what]++;
-    const mine = (this.stats.perCamera[cameraId] ??= { completed: 0, superseded: 0 });
+    const mine = this.stats.perCamera[cameraId] ?? { completed: 0, superseded: 0 };
     mine[what]++;
+    this.stats.perCamera[cameraId] = mine;
   }
 }

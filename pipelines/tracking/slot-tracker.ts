@@ -85,12 +85,11 @@ export class SlotTracker {
       );
     const known = [...this.objects.values()].filter((o) => judged.has(o.primary));
     const pairs: Array<{ d: number; o: number; overlap: number }> = [];
-    seen.forEach((d, di) =>
-      known.forEach((o, oi) => {
+    for (const [di, d] of seen.entries())
+      for (const [oi, o] of known.entries()) {
         const overlap = iou(d.box, o.box);
         if (overlap >= this.options.matchIou) pairs.push({ d: di, o: oi, overlap });
-      }),
-    );
+      }
     pairs.sort((a, b) => b.overlap - a.overlap);
     const matchedD = new Set<number>();
     const matchedO = new Set<number>();

@@ -47,7 +47,7 @@ describe('MJPEG parsing', () => {
         // Without a length, a part ends at the next boundary: the last one waits for it.
         const expected = withLength ? frames : frames.slice(0, -1);
         assert.equal(out.length, expected.length, `withLength=${withLength} chunk=${chunkSize}`);
-        out.forEach((f, i) => assert.ok(f.equals(expected[i]!)));
+        for (const [i, f] of out.entries()) assert.ok(f.equals(expected[i]!), `frame ${i}`);
         assert.equal(parser.corrupt, 0);
       }
     }
@@ -77,7 +77,7 @@ describe('MJPEG parsing', () => {
     const stream = Buffer.concat([Buffer.from('junk'), ...frames]);
     const out = [...parser.push(stream.subarray(0, 50)), ...parser.push(stream.subarray(50))];
     assert.equal(out.length, 3);
-    out.forEach((f, i) => assert.ok(f.equals(frames[i]!)));
+    for (const [i, f] of out.entries()) assert.ok(f.equals(frames[i]!), `frame ${i}`);
   });
 });
 
