@@ -12,3 +12,4 @@ export {
 export { type FfmpegSourceOptions, ffmpegAvailable, ffmpegSource } from './ffmpeg-source.ts';
 export { type MjpegSourceOptions, mjpegHttpSource } from './mjpeg-http-source.ts';
 export { boundaryOf, JpegConcatParser, MjpegParser } from './mjpeg-parser.ts';
+export { simulatorSource } from './simulator-source.ts';

@@ -1,0 +1,181 @@
+import { concatMap, from, Observable, share } from 'rxjs';
+import sharp from 'sharp';
+import type { RoomLayout } from '../calibration/index.ts';
+import type { PackageDetector } from '../models/index.ts';
+import { CameraPipeline, type CameraPipelineOptions } from './camera-pipeline.ts';
+import { DetectionScheduler } from './detection/index.ts';
+import { type Evidence, makeEvidence, RoomFusion, type RoomObservation } from './observations/index.ts';
+import type { PipelineMetrics } from './pipeline-metrics.ts';
+import type { CameraFrame, CameraSource, SourceHealth } from './sources/index.ts';
+
+export type PipelineObservation =
+  | (RoomObservation & { evidence?: Evidence })
+  | { kind: 'camera_offline' | 'camera_online'; cameraId: string; timeMs: number; reason?: string };
+
+export interface RoomPipelineOptions {
+  layout: RoomLayout;
+  /** One source per camera of the layout (by cameraId). */
+  sources: CameraSource[];
+  detector: PackageDetector;
+  metrics?: PipelineMetrics;
+  /** A camera silent this long is reported offline. */
+  offlineAfterMs?: number;
+  /** Attach the frame and crop pictures to each observation (default on). */
+  evidence?: boolean;
+  camera?: Omit<CameraPipelineOptions, 'camera' | 'scheduler'>;
+  onError?: (error: Error, cameraId: string) => void;
+}
+
+export interface RoomPipelineHealth {
+  cameras: Array<SourceHealth & { processed: number; dropped: number; corrupt: number }>;
+  detections: { completed: number; superseded: number; pending: number };
+}
+
+export interface RoomPipeline {
+  /** Hot: subscribing starts every camera; the last unsubscribe stops them. */
+  readonly observations$: Observable<PipelineObservation>;
+  health(): RoomPipelineHealth;
+}
+
+/**
+ * The room's cameras into one stream of observations. Each camera is processed one frame at a
+ * time, and while it is busy only the newest arriving frame is kept (the rest are dropped and
+ * counted): a slow moment never builds a backlog. Cameras share one detector through a fair
+ * scheduler, their observations merge into one per real change, and a camera that goes silent
+ * is reported offline (and online again when it returns).
+ */
+export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
+  const { layout, metrics } = options;
+  const scheduler = new DetectionScheduler(options.detector, (ms, cameraId) =>
+    metrics?.detectorLatency.observe({ camera: cameraId }, ms / 1000),
+  );
+  const fusion = new RoomFusion();
+  const offlineAfterMs = options.offlineAfterMs ?? 3000;
+  const counters = new Map<string, { processed: number; dropped: number; corrupt: number }>();
+  const sources = options.sources.map((source) => {
+    const camera = layout.cameras.find((c) => c.id === source.cameraId);
+    if (!camera) throw new RangeError(`camera ${source.cameraId} is not in the room layout`);
+    counters.set(source.cameraId, { processed: 0, dropped: 0, corrupt: 0 });
+    return { source, pipeline: new CameraPipeline({ ...options.camera, camera, scheduler }) };
+  });
+
+  const raw$ = new Observable<{ observation: RoomObservation | PipelineObservation; frame?: CameraFrame }>(
+    (subscriber) => {
+      const online = new Map<string, boolean>();
+      const startedAt = Date.now();
+      const subscriptions = sources.map(({ source, pipeline }) => {
+        const count = counters.get(source.cameraId)!;
+        const label = { camera: source.cameraId };
+        let busy = false;
+        let waiting: CameraFrame | undefined;
+        const run = async (frame: CameraFrame): Promise<void> => {
+          busy = true;
+          try {
+            const processed = await pipeline.process(frame);
+            count.processed++;
+            metrics?.framesProcessed.inc(label);
+            for (const event of processed.events) metrics?.motionEvents.inc({ ...label, kind: event.kind });
+            for (const observation of processed.observations) {
+              const merged = fusion.add(observation);
+              if (merged) subscriber.next({ observation: merged, frame });
+            }
+          } catch (error) {
+            count.corrupt++;
+            metrics?.framesCorrupt.inc(label);
+            options.onError?.(error as Error, source.cameraId);
+          } finally {
+            busy = false;
+            const next = waiting;
+            waiting = undefined;
+            if (next) void run(next);
+          }
+        };
+        return source.frames$.subscribe((frame) => {
+          metrics?.framesIn.inc(label);
+          if (!busy) {
+            void run(frame);
+            return;
+          }
+          if (waiting) {
+            count.dropped++;
+            metrics?.framesDropped.inc(label);
+          }
+          waiting = frame;
+        });
+      });
+      const watch = setInterval(
+        () => {
+          for (const { source } of sources) {
+            const health = source.health();
+            const label = { camera: source.cameraId };
+            metrics?.cameraFps.set(label, health.fps);
+            metrics?.sourceReconnects.set(label, health.reconnects);
+            // A camera that has not delivered yet gets the same grace as one that went quiet.
+            if (health.lastFrameAgeMs === undefined && Date.now() - startedAt < offlineAfterMs) continue;
+            const isOnline = health.lastFrameAgeMs !== undefined && health.lastFrameAgeMs <= offlineAfterMs;
+            const was = online.get(source.cameraId);
+            metrics?.cameraOnline.set(label, isOnline ? 1 : 0);
+            if (was === isOnline || (was === undefined && isOnline)) {
+              online.set(source.cameraId, isOnline);
+              continue;
+            }
+            online.set(source.cameraId, isOnline);
+            subscriber.next({
+              observation: {
+                kind: isOnline ? 'camera_online' : 'camera_offline',
+                cameraId: source.cameraId,
+                timeMs: Date.now(),
+                ...(isOnline ? {} : { reason: health.lastError ?? `no frame for ${offlineAfterMs} ms` }),
+              },
+            });
+          }
+        },
+        Math.min(1000, offlineAfterMs / 2),
+      );
+      return () => {
+        clearInterval(watch);
+        for (const subscription of subscriptions) subscription.unsubscribe();
+      };
+    },
+  );
+
+  const observations$ = raw$.pipe(
+    concatMap(({ observation, frame }) =>
+      from(
+        (async (): Promise<PipelineObservation> => {
+          if (!('slotId' in observation) || !frame) {
+            metrics?.observations.inc({ kind: observation.kind });
+            return observation;
+          }
+          let result: PipelineObservation = observation;
+          if (options.evidence !== false) {
+            const camera = layout.cameras.find((c) => c.id === observation.cameraId)!;
+            const frameSize = await sharp(frame.jpeg).metadata();
+            const sx = (frameSize.width ?? camera.resolution.width) / camera.resolution.width;
+            const sy = (frameSize.height ?? camera.resolution.height) / camera.resolution.height;
+            const { box } = observation;
+            const evidence = await makeEvidence(frame.jpeg, {
+              x: box.x * sx,
+              y: box.y * sy,
+              width: box.width * sx,
+              height: box.height * sy,
+            });
+            result = { ...observation, evidence };
+          }
+          metrics?.observations.inc({ kind: observation.kind });
+          metrics?.observationLatency.observe((Date.now() - frame.receivedAtMs) / 1000);
+          return result;
+        })(),
+      ),
+    ),
+    share(),
+  );
+
+  return {
+    observations$,
+    health: () => ({
+      cameras: sources.map(({ source }) => ({ ...source.health(), ...counters.get(source.cameraId)! })),
+      detections: { ...scheduler.stats, pending: scheduler.pending },
+    }),
+  };
+}
