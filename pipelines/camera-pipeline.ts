@@ -16,6 +16,11 @@ export interface CameraPipelineOptions {
   motionWidth?: number;
   /** A slot held because someone stood in front of it is looked at again after this long. */
   heldRetryMs?: number;
+  /**
+   * Take stock of every slot on the first frame without reporting it (default on): what is on
+   * the shelves when the pipeline starts is the starting point, not a change.
+   */
+  baseline?: boolean;
 }
 
 export interface ProcessedFrame {
@@ -24,6 +29,8 @@ export interface ProcessedFrame {
   observations: CameraObservation[];
   /** Detections of the frame, when the detector ran on it (boxes in layout pixels). */
   detections?: NamedDetection[];
+  /** What the first look found: the starting stock, to be counted but not reported. */
+  baseline?: CameraObservation[];
 }
 
 /**
@@ -37,9 +44,11 @@ export class CameraPipeline {
   readonly tracker: SlotTracker;
   private gate: MotionGate | undefined;
   private readonly held = new Map<string, number>();
+  private baselined: boolean;
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.cameraId = options.camera.id;
+    this.baselined = options.baseline === false;
     this.tracker = new SlotTracker(
       options.camera.id,
       Object.entries(options.camera.slots).map(([id, polygon]) => ({
@@ -61,6 +70,9 @@ export class CameraPipeline {
     );
     const events = this.gate.update(frame.grey, frame.timeMs);
     const examine = new Set<string>();
+    const silent = !this.baselined;
+    if (silent) for (const slot of this.tracker.slots) examine.add(slot.id);
+    this.baselined = true;
     for (const event of events) {
       if (event.kind === 'settled') for (const id of event.changed) examine.add(id);
       if (event.kind === 'recheck') for (const id of event.regions) examine.add(id);
@@ -97,6 +109,8 @@ export class CameraPipeline {
     );
     for (const id of held) this.held.set(id, frame.timeMs + (this.options.heldRetryMs ?? 1000));
     this.gate.acceptBackground([...outcome.request.slots].filter((id) => !held.includes(id)));
-    return { frame, events, observations, detections };
+    return silent
+      ? { frame, events, observations: [], detections, baseline: observations }
+      : { frame, events, observations, detections };
   }
 }

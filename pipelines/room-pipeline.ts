@@ -75,6 +75,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
             count.processed++;
             metrics?.framesProcessed.inc(label);
             for (const event of processed.events) metrics?.motionEvents.inc({ ...label, kind: event.kind });
+            for (const stock of processed.baseline ?? []) fusion.seed(stock);
             for (const observation of processed.observations) {
               const merged = fusion.add(observation);
               if (merged) subscriber.next({ observation: merged, frame });

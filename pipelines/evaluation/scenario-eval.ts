@@ -99,6 +99,7 @@ export async function scoreScenario(
         receivedAtMs: timeMs,
       });
       frames++;
+      for (const stock of processed.baseline ?? []) fusion.seed(stock);
       for (const observation of processed.observations) {
         const merged = fusion.add(observation);
         if (merged) observations.push(merged);

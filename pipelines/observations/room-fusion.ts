@@ -1,4 +1,13 @@
+import { slotIdPattern } from '../../calibration/index.ts';
 import type { BoxLike, CameraObservation } from '../tracking/index.ts';
+
+/** Same unit and level, and next to each other (or the same slot). */
+function neighbours(a: string, b: string): boolean {
+  const ma = slotIdPattern.exec(a);
+  const mb = slotIdPattern.exec(b);
+  if (!ma || !mb) return a === b;
+  return ma[1] === mb[1] && ma[2] === mb[2] && Math.abs(Number(ma[3]) - Number(mb[3])) <= 1;
+}
 
 /** What the room reports to the ledger: one observation per real change, whatever saw it. */
 export interface RoomObservation {
@@ -24,41 +33,70 @@ export interface RoomObservation {
 export class RoomFusion {
   /** camera → slot → objects. */
   private readonly counts = new Map<string, Map<string, number>>();
-  /** The latest room observation per slot and kind, to name cameras that agree later. */
-  private readonly recent = new Map<string, RoomObservation>();
+  /** Room observations of the last moments, to recognise other cameras' views of them. */
+  private recent: RoomObservation[] = [];
+  /** Each camera object's slot as the room counts it (another camera may have named it first). */
+  private readonly aliases = new Map<string, string>();
 
   constructor(private readonly corroborateMs = 5000) {}
 
   add(observation: CameraObservation): RoomObservation | undefined {
+    this.recent = this.recent.filter((r) => observation.timeMs - r.timeMs <= this.corroborateMs);
+    let slotId = observation.slotId;
+    let corroborated: RoomObservation | undefined;
+    if (observation.kind === 'appeared') {
+      // Another camera's view of a change the room has just reported: two cameras can place one
+      // package a slot apart (a package near a slot's edge, or across two slots).
+      corroborated = this.recent.find(
+        (r) =>
+          r.kind === 'appeared' &&
+          r.cameraId !== observation.cameraId &&
+          !r.alsoSeenBy.includes(observation.cameraId) &&
+          (r.slots.some((s) => observation.slots.includes(s)) || neighbours(r.slotId, observation.slotId)),
+      );
+      if (corroborated) slotId = corroborated.slotId;
+      this.aliases.set(observation.objectId, slotId);
+    } else {
+      slotId = this.aliases.get(observation.objectId) ?? slotId;
+      this.aliases.delete(observation.objectId);
+      corroborated = this.recent.find(
+        (r) =>
+          r.kind === 'vanished' &&
+          r.slotId === slotId &&
+          r.cameraId !== observation.cameraId &&
+          !r.alsoSeenBy.includes(observation.cameraId),
+      );
+    }
     const perSlot = this.counts.get(observation.cameraId) ?? new Map<string, number>();
     this.counts.set(observation.cameraId, perSlot);
-    const before = this.roomCount(observation.slotId);
+    const before = this.roomCount(slotId);
     const delta = observation.kind === 'appeared' ? 1 : -1;
-    perSlot.set(observation.slotId, Math.max(0, (perSlot.get(observation.slotId) ?? 0) + delta));
-    const after = this.roomCount(observation.slotId);
-    const key = `${observation.kind}:${observation.slotId}`;
+    perSlot.set(slotId, Math.max(0, (perSlot.get(slotId) ?? 0) + delta));
+    const after = this.roomCount(slotId);
     if (after === before) {
-      const earlier = this.recent.get(key);
-      if (
-        earlier &&
-        observation.timeMs - earlier.timeMs <= this.corroborateMs &&
-        earlier.cameraId !== observation.cameraId
-      )
-        earlier.alsoSeenBy = [...new Set([...earlier.alsoSeenBy, observation.cameraId])];
+      if (corroborated) corroborated.alsoSeenBy.push(observation.cameraId);
       return undefined;
     }
     const room: RoomObservation = {
       kind: after > before ? 'appeared' : 'vanished',
-      slotId: observation.slotId,
-      slots: observation.slots,
+      slotId,
+      slots: slotId === observation.slotId ? observation.slots : [slotId],
       cameraId: observation.cameraId,
       box: observation.box,
       confidence: observation.confidence,
       timeMs: observation.timeMs,
       alsoSeenBy: [],
     };
-    this.recent.set(key, room);
+    this.recent.push(room);
     return room;
+  }
+
+  /** Counts what a camera found on the shelves at its start, without reporting it. */
+  seed(observation: CameraObservation): void {
+    const perSlot = this.counts.get(observation.cameraId) ?? new Map<string, number>();
+    this.counts.set(observation.cameraId, perSlot);
+    perSlot.set(observation.slotId, (perSlot.get(observation.slotId) ?? 0) + 1);
+    this.aliases.set(observation.objectId, observation.slotId);
   }
 
   roomCount(slotId: string): number {
