@@ -13,3 +13,4 @@ export { type FfmpegSourceOptions, ffmpegAvailable, ffmpegSource } from './ffmpe
 export { type MjpegSourceOptions, mjpegHttpSource } from './mjpeg-http-source.ts';
 export { boundaryOf, JpegConcatParser, MjpegParser } from './mjpeg-parser.ts';
 export { simulatorSource } from './simulator-source.ts';
+export { type PushServer, type PushServerOptions, startPushServer } from './websocket-push.ts';

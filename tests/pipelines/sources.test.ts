@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import sharp from 'sharp';
+import { WebSocket } from 'ws';
 import {
   backoffDelay,
   boundaryOf,
@@ -11,6 +12,7 @@ import {
   MjpegParser,
   mjpegHttpSource,
   reconnectingSource,
+  startPushServer,
 } from '../../pipelines/sources/index.ts';
 
 const jpegOf = (shade: number) =>
@@ -170,5 +172,52 @@ describe('camera sources', () => {
     assert.deepEqual(waits.slice(0, 6), [10, 20, 40, 40, 10, 20]);
     assert.equal(backoffDelay(0, { initialMs: 100, maxMs: 1000 }, 0), 80);
     assert.ok(Math.abs(backoffDelay(9, { initialMs: 100, maxMs: 1000 }, 1) - 1200) < 1e-9);
+  });
+});
+
+describe('WebSocket push from an edge device', () => {
+  test('frames pushed with the camera token arrive; wrong tokens are refused; junk is counted', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const push = startPushServer({ server, tokens: { 'cam-7': 's3cret-token' }, maxFrameBytes: 64 * 1024 });
+    const source = push.source('cam-7');
+    const received = firstValueFrom(source.frames$.pipe(take(2), toArray()));
+    const open = (path: string, token?: string) =>
+      new Promise<{ ws: WebSocket; status?: number }>((resolve) => {
+        const ws = new WebSocket(
+          `${base}${path}`,
+          token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+        );
+        ws.once('open', () => resolve({ ws }));
+        ws.once('unexpected-response', (_req, res) => resolve({ ws, status: res.statusCode }));
+        ws.once('error', () => undefined);
+      });
+    try {
+      assert.equal((await open('/cameras/cam-7/push', 'wrong')).status, 401);
+      assert.equal((await open('/cameras/cam-7/push')).status, 401);
+      assert.equal((await open('/cameras/cam-9/push', 's3cret-token')).status, 404);
+      const { ws } = await open('/cameras/cam-7/push', 's3cret-token');
+      const frame = await jpegOf(99);
+      ws.send(Buffer.from('not a jpeg'));
+      ws.send(frame);
+      ws.send(frame);
+      const got = await received;
+      assert.equal(got.length, 2);
+      assert.ok(got[0]!.jpeg.equals(frame));
+      assert.equal(source.health().corruptFrames, 1);
+      // An oversized message closes the connection (1009) and is counted; nothing else happens.
+      const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      ws.send(Buffer.alloc(100 * 1024, 0xff));
+      assert.equal(await closed, 1009);
+      for (let i = 0; i < 100 && source.health().corruptFrames < 2; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(source.health().corruptFrames, 2);
+      assert.throws(() => push.source('cam-8'), /no push token configured for camera cam-8/);
+    } finally {
+      push.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
