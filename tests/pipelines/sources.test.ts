@@ -182,6 +182,8 @@ describe('WebSocket push from an edge device', () => {
     const base = `ws://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const push = startPushServer({ server, tokens: { 'cam-7': 's3cret-token' }, maxFrameBytes: 64 * 1024 });
     const source = push.source('cam-7');
+    // Keep the source running for the whole test, as a pipeline would.
+    const running = source.frames$.subscribe();
     const received = firstValueFrom(source.frames$.pipe(take(2), toArray()));
     const open = (path: string, token?: string) =>
       new Promise<{ ws: WebSocket; status?: number }>((resolve) => {
@@ -215,6 +217,7 @@ describe('WebSocket push from an edge device', () => {
       assert.equal(source.health().corruptFrames, 2);
       assert.throws(() => push.source('cam-8'), /no push token configured for camera cam-8/);
     } finally {
+      running.unsubscribe();
       push.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
