@@ -21,10 +21,18 @@ export interface CameraPipelineOptions {
    * the shelves when the pipeline starts is the starting point, not a change.
    */
   baseline?: boolean;
+  /**
+   * When nothing has moved for `idleAfterMs`, only every `idleStride`-th frame is looked at
+   * (default 4 after 2 s): an idle room costs a quarter, and motion is still caught within a few
+   * frames, after which every frame counts again.
+   */
+  idleStride?: number;
+  idleAfterMs?: number;
 }
 
 export interface ProcessedFrame {
-  frame: DecodedFrame;
+  /** Absent when the frame was skipped because the room is idle. */
+  frame?: DecodedFrame;
   events: MotionEvent[];
   observations: CameraObservation[];
   /** Detections of the frame, when the detector ran on it (boxes in layout pixels). */
@@ -45,6 +53,8 @@ export class CameraPipeline {
   private gate: MotionGate | undefined;
   private readonly held = new Map<string, number>();
   private baselined: boolean;
+  private lastActivityMs = Number.NEGATIVE_INFINITY;
+  private idleCounter = 0;
 
   constructor(private readonly options: CameraPipelineOptions) {
     this.cameraId = options.camera.id;
@@ -60,6 +70,12 @@ export class CameraPipeline {
   }
 
   async process(input: CameraFrame): Promise<ProcessedFrame> {
+    const stride = this.options.idleStride ?? 4;
+    const idle =
+      this.baselined &&
+      this.held.size === 0 &&
+      input.receivedAtMs - this.lastActivityMs > (this.options.idleAfterMs ?? 2000);
+    if (idle && stride > 1 && this.idleCounter++ % stride !== 0) return { events: [], observations: [] };
     const frame = await decodeFrame(input, this.options.motionWidth ?? 160);
     const { camera } = this.options;
     this.gate ??= new MotionGate(
@@ -69,6 +85,10 @@ export class CameraPipeline {
       this.options.motion,
     );
     const events = this.gate.update(frame.grey, frame.timeMs);
+    if (this.gate.anyMoving() || events.some((e) => e.kind !== 'recheck')) {
+      this.lastActivityMs = frame.timeMs;
+      this.idleCounter = 0;
+    }
     const examine = new Set<string>();
     const silent = !this.baselined;
     if (silent) for (const slot of this.tracker.slots) examine.add(slot.id);

@@ -27,7 +27,8 @@ export interface RoomPipelineOptions {
 }
 
 export interface RoomPipelineHealth {
-  cameras: Array<SourceHealth & { processed: number; dropped: number; corrupt: number }>;
+  /** `skipped`: frames passed over while the room was idle (see CameraPipelineOptions.idleStride). */
+  cameras: Array<SourceHealth & { processed: number; skipped: number; dropped: number; corrupt: number }>;
   detections: { completed: number; superseded: number; pending: number };
 }
 
@@ -51,11 +52,14 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
   );
   const fusion = new RoomFusion();
   const offlineAfterMs = options.offlineAfterMs ?? 3000;
-  const counters = new Map<string, { processed: number; dropped: number; corrupt: number }>();
+  const counters = new Map<
+    string,
+    { processed: number; skipped: number; dropped: number; corrupt: number }
+  >();
   const sources = options.sources.map((source) => {
     const camera = layout.cameras.find((c) => c.id === source.cameraId);
     if (!camera) throw new RangeError(`camera ${source.cameraId} is not in the room layout`);
-    counters.set(source.cameraId, { processed: 0, dropped: 0, corrupt: 0 });
+    counters.set(source.cameraId, { processed: 0, skipped: 0, dropped: 0, corrupt: 0 });
     return { source, pipeline: new CameraPipeline({ ...options.camera, camera, scheduler }) };
   });
 
@@ -72,8 +76,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           busy = true;
           try {
             const processed = await pipeline.process(frame);
-            count.processed++;
-            metrics?.framesProcessed.inc(label);
+            if (processed.frame) {
+              count.processed++;
+              metrics?.framesProcessed.inc(label);
+            } else count.skipped++;
             for (const event of processed.events) metrics?.motionEvents.inc({ ...label, kind: event.kind });
             for (const stock of processed.baseline ?? []) fusion.seed(stock);
             for (const observation of processed.observations) {

@@ -174,6 +174,11 @@ export class MotionGate {
     return events;
   }
 
+  /** Whether any region is moving right now. */
+  anyMoving(): boolean {
+    return this.moving.some(Boolean);
+  }
+
   /** Whether a region is moving right now (a hand in it). */
   isMoving(id: string): boolean {
     const r = this.regions.findIndex((region) => region.id === id);
