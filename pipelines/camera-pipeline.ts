@@ -23,7 +23,7 @@ export interface CameraPipelineOptions {
   baseline?: boolean;
   /**
    * When nothing has moved for `idleAfterMs`, only every `idleStride`-th frame is looked at
-   * (default 4 after 2 s): an idle room costs a quarter, and motion is still caught within a few
+   * (default 5 after 2 s): an idle room costs a fifth, and motion is still caught within a few
    * frames, after which every frame counts again.
    */
   idleStride?: number;
@@ -70,7 +70,7 @@ export class CameraPipeline {
   }
 
   async process(input: CameraFrame): Promise<ProcessedFrame> {
-    const stride = this.options.idleStride ?? 4;
+    const stride = this.options.idleStride ?? 5;
     const idle =
       this.baselined &&
       this.held.size === 0 &&

@@ -224,3 +224,48 @@ describe('WebSocket push from an edge device', () => {
     }
   });
 });
+
+describe('ffmpeg source', () => {
+  test('a video file is read through ffmpeg as JPEG frames; a missing file is retried, not thrown', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { execFileSync } = await import('node:child_process');
+    const { ffmpegAvailable, ffmpegSource } = await import('../../pipelines/sources/index.ts');
+    assert.ok(ffmpegAvailable(), "Debian's ffmpeg is installed for the tests (.ci/apt-packages.txt)");
+    const folder = mkdtempSync(join(tmpdir(), 'parcelroom-ffmpeg-'));
+    try {
+      const video = join(folder, 'clip.mp4');
+      execFileSync('ffmpeg', [
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=320x180:rate=10',
+        '-t',
+        '2',
+        video,
+      ]);
+      const source = ffmpegSource({ cameraId: 'file-cam', input: video, width: 160 });
+      const frames = await firstValueFrom(source.frames$.pipe(take(12), toArray()));
+      assert.equal(frames.length, 12);
+      const meta = await sharp(frames[0]!.jpeg).metadata();
+      assert.equal(meta.format, 'jpeg');
+      assert.equal(meta.width, 160);
+      const missing = ffmpegSource({
+        cameraId: 'gone',
+        input: join(folder, 'nope.mp4'),
+        backoff: { initialMs: 10, maxMs: 20 },
+      });
+      const running = missing.frames$.subscribe();
+      for (let i = 0; i < 200 && missing.health().reconnects < 2; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      running.unsubscribe();
+      assert.ok(missing.health().reconnects >= 2, 'retried');
+      assert.match(missing.health().lastError ?? '', /ffmpeg exited with/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
