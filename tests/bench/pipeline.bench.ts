@@ -116,7 +116,14 @@ function replay(cameraId: string, frames: Buffer[], offset: number): CameraSourc
       new Promise<void>((resolve) => {
         let i = offset;
         const timer = setInterval(() => emit(frames[i++ % frames.length]!), 100);
-        signal.addEventListener('abort', () => (clearInterval(timer), resolve()), { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            clearInterval(timer);
+            resolve();
+          },
+          { once: true },
+        );
       }),
   );
 }
