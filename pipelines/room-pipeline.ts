@@ -2,6 +2,7 @@ import { concatMap, from, Observable, share } from 'rxjs';
 import sharp from 'sharp';
 import type { RoomLayout } from '../calibration/index.ts';
 import type { PackageDetector } from '../models/index.ts';
+import type { Logger } from '../services/logging/index.ts';
 import { CameraPipeline, type CameraPipelineOptions } from './camera-pipeline.ts';
 import { DetectionScheduler } from './detection/index.ts';
 import { type Evidence, makeEvidence, RoomFusion, type RoomObservation } from './observations/index.ts';
@@ -24,6 +25,8 @@ export interface RoomPipelineOptions {
   evidence?: boolean;
   camera?: Omit<CameraPipelineOptions, 'camera' | 'scheduler'>;
   onError?: (error: Error, cameraId: string) => void;
+  /** Structured logs (pino): cameras going offline and online, observations, frame errors. */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 export interface RoomPipelineHealth {
@@ -89,6 +92,12 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           } catch (error) {
             count.corrupt++;
             metrics?.framesCorrupt.inc(label);
+            // One line per bad frame would flood the log from a broken camera: every 100th.
+            if (count.corrupt % 100 === 1)
+              options.logger?.warn(
+                { camera: source.cameraId, corrupt: count.corrupt, error: (error as Error).message },
+                'frame could not be used',
+              );
             options.onError?.(error as Error, source.cameraId);
           } finally {
             busy = false;
@@ -127,6 +136,10 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
               continue;
             }
             online.set(source.cameraId, isOnline);
+            options.logger?.[isOnline ? 'info' : 'warn'](
+              { camera: source.cameraId, lastError: health.lastError, reconnects: health.reconnects },
+              isOnline ? 'camera online' : 'camera offline',
+            );
             subscriber.next({
               observation: {
                 kind: isOnline ? 'camera_online' : 'camera_offline',
@@ -171,6 +184,16 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           }
           metrics?.observations.inc({ kind: observation.kind });
           metrics?.observationLatency.observe((Date.now() - frame.receivedAtMs) / 1000);
+          options.logger?.info(
+            {
+              kind: observation.kind,
+              slot: observation.slotId,
+              slots: observation.slots,
+              camera: observation.cameraId,
+              confidence: observation.confidence,
+            },
+            'observation',
+          );
           return result;
         })(),
       ),

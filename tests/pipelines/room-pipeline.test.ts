@@ -119,4 +119,59 @@ describe('room pipeline: faults', () => {
       await detector.close();
     }
   });
+
+  test('a stuttering camera (gaps up to a second) stays online and every frame it sends is used', async () => {
+    const detector = await createPackageDetector({ modelPath: 'tests/fixtures/tiny-detector.onnx' });
+    const room = await openSimulatedRoom({ layout, seed: 2 });
+    const frame = (await room.renderJpeg('cam-1', 0, 0)).jpeg;
+    const gaps = [20, 900, 40, 40, 1000, 10, 600, 30, 30, 800, 50, 50];
+    let sent = 0;
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=s' });
+      const next = () => {
+        if (res.destroyed) return;
+        res.write(`--s\r\nContent-Type: image/jpeg\r\nContent-Length: ${frame.length}\r\n\r\n`);
+        res.write(frame);
+        res.write('\r\n');
+        sent++;
+        if (sent < gaps.length) setTimeout(next, gaps[sent]);
+      };
+      next();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const logged: string[] = [];
+    const pipeline = createRoomPipeline({
+      layout,
+      detector,
+      evidence: false,
+      offlineAfterMs: 2500,
+      sources: [
+        mjpegHttpSource({
+          cameraId: 'cam-1',
+          url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        }),
+      ],
+      logger: {
+        info: (_o: unknown, m?: string) => logged.push(m ?? ''),
+        warn: (_o: unknown, m?: string) => logged.push(m ?? ''),
+      } as never,
+    });
+    const kinds: string[] = [];
+    const subscription = pipeline.observations$.subscribe((o) => kinds.push(o.kind));
+    try {
+      while (sent < gaps.length) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const [cam] = pipeline.health().cameras;
+      assert.equal(cam!.frames, gaps.length);
+      assert.equal(cam!.processed + cam!.skipped + cam!.dropped, gaps.length, 'every frame accounted for');
+      assert.equal(cam!.corrupt, 0);
+      assert.ok(!kinds.includes('camera_offline'), 'gaps shorter than the offline limit are not an outage');
+      assert.ok(!logged.includes('camera offline'));
+    } finally {
+      subscription.unsubscribe();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await detector.close();
+    }
+  });
 });
