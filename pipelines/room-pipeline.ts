@@ -1,5 +1,4 @@
 import { concatMap, from, Observable, share } from 'rxjs';
-import sharp from 'sharp';
 import type { RoomLayout } from '../calibration/index.ts';
 import type { PackageDetector } from '../models/index.ts';
 import type { Logger } from '../services/logging/index.ts';
@@ -170,16 +169,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
           let result: PipelineObservation = observation;
           if (options.evidence !== false) {
             const camera = layout.cameras.find((c) => c.id === observation.cameraId)!;
-            const frameSize = await sharp(frame.jpeg).metadata();
-            const sx = (frameSize.width ?? camera.resolution.width) / camera.resolution.width;
-            const sy = (frameSize.height ?? camera.resolution.height) / camera.resolution.height;
-            const { box } = observation;
-            const evidence = await makeEvidence(frame.jpeg, {
-              x: box.x * sx,
-              y: box.y * sy,
-              width: box.width * sx,
-              height: box.height * sy,
-            });
+            const evidence = await makeEvidence(frame.jpeg, observation.box, camera.resolution);
             result = { ...observation, evidence };
           }
           metrics?.observations.inc({ kind: observation.kind });

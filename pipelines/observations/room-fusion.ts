@@ -67,8 +67,7 @@ export class RoomFusion {
           !r.alsoSeenBy.includes(observation.cameraId),
       );
     }
-    const perSlot = this.counts.get(observation.cameraId) ?? new Map<string, number>();
-    this.counts.set(observation.cameraId, perSlot);
+    const perSlot = this.countsOf(observation.cameraId);
     const before = this.roomCount(slotId);
     const delta = observation.kind === 'appeared' ? 1 : -1;
     perSlot.set(slotId, Math.max(0, (perSlot.get(slotId) ?? 0) + delta));
@@ -93,10 +92,18 @@ export class RoomFusion {
 
   /** Counts what a camera found on the shelves at its start, without reporting it. */
   seed(observation: CameraObservation): void {
-    const perSlot = this.counts.get(observation.cameraId) ?? new Map<string, number>();
-    this.counts.set(observation.cameraId, perSlot);
+    const perSlot = this.countsOf(observation.cameraId);
     perSlot.set(observation.slotId, (perSlot.get(observation.slotId) ?? 0) + 1);
     this.aliases.set(observation.objectId, observation.slotId);
+  }
+
+  private countsOf(cameraId: string): Map<string, number> {
+    let perSlot = this.counts.get(cameraId);
+    if (!perSlot) {
+      perSlot = new Map<string, number>();
+      this.counts.set(cameraId, perSlot);
+    }
+    return perSlot;
   }
 
   roomCount(slotId: string): number {

@@ -1,6 +1,7 @@
 export { assignSlot, type BoxLike, type SlotAssignment, type SlotView } from './slot-assigner.ts';
 export {
   type CameraObservation,
+  coversSlot,
   defaultSlotTrackerOptions,
   type ScoredBox,
   SlotTracker,

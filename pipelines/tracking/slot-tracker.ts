@@ -1,3 +1,4 @@
+import { iou } from '../../models/index.ts';
 import { assignSlot, type BoxLike, type SlotAssignment, type SlotView } from './slot-assigner.ts';
 
 export interface ScoredBox extends BoxLike {
@@ -34,13 +35,6 @@ export interface SlotTrackerOptions {
 
 export const defaultSlotTrackerOptions: SlotTrackerOptions = { minScore: 0.4, matchIou: 0.3 };
 
-const iou = (a: BoxLike, b: BoxLike) => {
-  const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
-  const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  return (w * h) / (a.width * a.height + b.width * b.height - w * h);
-};
-
 /**
  * One camera's belief of what rests where. Each update covers the slots the camera has just
  * looked at (those that settled after a change, or a periodic re-check): detections there are
@@ -73,7 +67,7 @@ export class SlotTracker {
   ): { observations: CameraObservation[]; held: string[] } {
     const held = [...examined].filter((id) => {
       const slot = this.slots.find((s) => s.id === id);
-      return slot !== undefined && people.some((person) => overlapsPolygonBox(person, slot.polygon));
+      return slot !== undefined && people.some((person) => coversSlot(person, slot.polygon));
     });
     const judged = new Set([...examined].filter((id) => !held.includes(id)));
     const seen = packages
@@ -138,7 +132,8 @@ export class SlotTracker {
 
 const plain = (b: BoxLike): BoxLike => ({ x: b.x, y: b.y, width: b.width, height: b.height });
 
-function overlapsPolygonBox(box: BoxLike, polygon: readonly (readonly [number, number])[]): boolean {
+/** Whether a box (a person) hides a slot: it covers a tenth of the slot polygon's bounding box. */
+export function coversSlot(box: BoxLike, polygon: readonly (readonly [number, number])[]): boolean {
   const xs = polygon.map((p) => p[0]);
   const ys = polygon.map((p) => p[1]);
   const w = Math.min(box.x + box.width, Math.max(...xs)) - Math.max(box.x, Math.min(...xs));

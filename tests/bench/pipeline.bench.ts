@@ -5,6 +5,7 @@ import { loadLayoutFile, type RoomLayout } from '../../calibration/index.ts';
 import { createPackageDetector } from '../../models/index.ts';
 import {
   type CameraSource,
+  coversSlot,
   createRoomPipeline,
   mjpegHttpSource,
   reconnectingSource,
@@ -25,18 +26,6 @@ const detector = await createPackageDetector({ intraOpThreads: 1 });
 
 // (1) Placement latency. "Still" is the first moment after the courier's hand is back when some
 // camera that sees the slot has no person in front of it (before that nothing can be judged).
-const personCovers = (
-  person: { x: number; y: number; width: number; height: number },
-  polygon: number[][],
-) => {
-  const xs = polygon.map((p) => p[0]!);
-  const ys = polygon.map((p) => p[1]!);
-  const w = Math.min(person.x + person.width, Math.max(...xs)) - Math.max(person.x, Math.min(...xs));
-  const h = Math.min(person.y + person.height, Math.max(...ys)) - Math.max(person.y, Math.min(...ys));
-  return (
-    w > 0 && h > 0 && w * h > 0.1 * (Math.max(...xs) - Math.min(...xs)) * (Math.max(...ys) - Math.min(...ys))
-  );
-};
 const latencies: number[] = [];
 for (const { name, file } of await listBundledScenarios()) {
   const scenario = await loadScenarioFile(file);
@@ -57,7 +46,7 @@ for (const { name, file } of await listBundledScenarios()) {
         const polygon = view.slots[slotId] as number[][] | undefined;
         if (!polygon || !room.isOnline(view.id, stillMs)) return false;
         const frame = room.render(view.id, stillMs, Math.round(stillMs / 100));
-        return !frame.people.some((person) => personCovers(person, polygon));
+        return !frame.people.some((person) => coversSlot(person, polygon as Array<[number, number]>));
       });
       if (clear) break;
     }

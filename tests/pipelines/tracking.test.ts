@@ -194,3 +194,30 @@ describe('detection scheduler', () => {
     assert.equal(scheduler.stats.completed, 3);
   });
 });
+
+describe('evidence', () => {
+  test('the box is drawn and cropped where it is, also when given in the layout’s resolution', async () => {
+    const { default: sharp } = await import('sharp');
+    const { makeEvidence } = await import('../../pipelines/observations/index.ts');
+    // A 640×360 stream of a camera laid out at 1280×720: the box halves.
+    const jpeg = await sharp({ create: { width: 640, height: 360, channels: 3, background: '#808080' } })
+      .jpeg()
+      .toBuffer();
+    const { frameJpeg, cropJpeg } = await makeEvidence(
+      jpeg,
+      { x: 400, y: 200, width: 200, height: 100 },
+      { width: 1280, height: 720 },
+    );
+    const frame = await sharp(frameJpeg).raw().toBuffer({ resolveWithObject: true });
+    assert.equal(frame.info.width, 640);
+    // A 2-pixel red line through JPEG's colour subsampling: clearly redder than the grey around it.
+    const red = (x: number, y: number) =>
+      frame.data[(y * 640 + x) * 3]! - frame.data[(y * 640 + x) * 3 + 1]! > 60;
+    assert.ok(red(200, 125), 'the box edge is drawn at the scaled place');
+    assert.ok(!red(400, 200), 'nothing is drawn at the unscaled place');
+    // Crop: the box (100×50) and a margin of 35 % of its longer side each way.
+    const crop = await sharp(cropJpeg).metadata();
+    assert.equal(crop.width, 170);
+    assert.equal(crop.height, 120);
+  });
+});

@@ -6,8 +6,8 @@ import {
   createRoomRenderer,
   listBundledScenarios,
   loadScenarioFile,
-  type RenderedFrame,
 } from '../../simulator/index.ts';
+import { changedShare } from '../support/frame-diff.ts';
 
 /**
  * Every frame of every bundled scenario, at the streams' 10 fps, from every camera: each truth box
@@ -16,20 +16,6 @@ import {
  */
 const fps = 10;
 const size = { width: 480, height: 270 };
-
-function changedShare(
-  a: RenderedFrame,
-  b: RenderedFrame,
-  box: { x: number; y: number; width: number; height: number },
-) {
-  let changed = 0;
-  for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) {
-      const o = (y * a.width + x) * 3;
-      if (a.rgb[o] !== b.rgb[o] || a.rgb[o + 1] !== b.rgb[o + 1] || a.rgb[o + 2] !== b.rgb[o + 2]) changed++;
-    }
-  return changed / (box.width * box.height);
-}
 
 describe('ground truth of every scenario frame', () => {
   let layout: RoomLayout;

@@ -19,32 +19,13 @@ import {
   type SceneState,
   seededRandom,
 } from '../../simulator/index.ts';
+import { changedShare } from '../support/frame-diff.ts';
 
 const meanOf = (rgb: Buffer) => {
   let sum = 0;
   for (const v of rgb) sum += v;
   return sum / rgb.length;
 };
-
-/** Share of the box's pixels that differ from `other` by more than a level in any channel. */
-function changedShare(
-  a: RenderedFrame,
-  b: RenderedFrame,
-  box: { x: number; y: number; width: number; height: number },
-) {
-  let changed = 0;
-  for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) {
-      const o = (y * a.width + x) * 3;
-      if (
-        Math.abs(a.rgb[o]! - b.rgb[o]!) > 1 ||
-        Math.abs(a.rgb[o + 1]! - b.rgb[o + 1]!) > 1 ||
-        Math.abs(a.rgb[o + 2]! - b.rgb[o + 2]!) > 1
-      )
-        changed++;
-    }
-  return changed / (box.width * box.height);
-}
 
 function convexHull(points: Array<[number, number]>): Array<[number, number]> {
   const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
@@ -125,7 +106,7 @@ describe('room renderer', () => {
           `visible share ${box.visibleFraction}`,
         );
         assert.ok(
-          changedShare(frame, empty, box) > 0.5,
+          changedShare(frame, empty, box, 1) > 0.5,
           `${view.id} ${box.packageId}: box not on the package`,
         );
         const slot = chosen[Number(box.packageId.slice(1))]!;
