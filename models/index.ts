@@ -1,2 +1,3 @@
 export * from './detector/index.ts';
 export * from './evaluation/index.ts';
+export * from './ocr/index.ts';

@@ -7,6 +7,7 @@ export {
   truthEvents,
 } from './evaluation/scenario-eval.ts';
 export { type DecodedFrame, decodeFrame, FrameDecodeError } from './frames/decode-frame.ts';
+export * from './labels/index.ts';
 export * from './motion/index.ts';
 export * from './observations/index.ts';
 export { createPipelineMetrics, type PipelineMetrics } from './pipeline-metrics.ts';

@@ -8,7 +8,9 @@ export {
 } from './pinhole-camera.ts';
 export {
   boundingBox,
+  convexHull,
   isSimplePolygon,
+  minAreaRectangle,
   pointInPolygon,
   polygonArea,
   polygonsOverlap,

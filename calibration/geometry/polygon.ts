@@ -151,3 +151,66 @@ export function boundingBox(polygon: readonly Point2[]): {
   }
   return { minX, minY, maxX, maxY };
 }
+
+/** Andrew's monotone chain; counter-clockwise in a y-up frame, collinear points dropped. */
+export function convexHull(points: readonly Point2[]): Point2[] {
+  if (points.length < 3) return [...points];
+  const sorted = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const turn = (o: Point2, a: Point2, b: Point2) =>
+    (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (list: readonly Point2[]) => {
+    const out: Point2[] = [];
+    for (const p of list) {
+      while (out.length >= 2 && turn(out[out.length - 2]!, out[out.length - 1]!, p) <= 0) out.pop();
+      out.push(p);
+    }
+    return out.slice(0, -1);
+  };
+  return [...half(sorted), ...half([...sorted].reverse())];
+}
+
+/**
+ * The smallest-area rectangle around a convex polygon (rotating calipers: one of its sides lies
+ * on a hull edge). `angleRad` is the direction of its `width` side.
+ */
+export function minAreaRectangle(hull: readonly Point2[]): {
+  centre: Point2;
+  width: number;
+  height: number;
+  angleRad: number;
+} {
+  let best = { area: Number.POSITIVE_INFINITY, centre: [0, 0] as Point2, width: 0, height: 0, angleRad: 0 };
+  for (let i = 0; i < hull.length; i++) {
+    const a = hull[i]!;
+    const b = hull[(i + 1) % hull.length]!;
+    const angle = Math.atan2(b[1] - a[1], b[0] - a[0]);
+    const cos = Math.cos(angle);
+    const sin = Math.sin(angle);
+    let minU = Number.POSITIVE_INFINITY;
+    let maxU = Number.NEGATIVE_INFINITY;
+    let minV = Number.POSITIVE_INFINITY;
+    let maxV = Number.NEGATIVE_INFINITY;
+    for (const [x, y] of hull) {
+      const u = x * cos + y * sin;
+      const v = -x * sin + y * cos;
+      minU = Math.min(minU, u);
+      maxU = Math.max(maxU, u);
+      minV = Math.min(minV, v);
+      maxV = Math.max(maxV, v);
+    }
+    const area = (maxU - minU) * (maxV - minV);
+    if (area < best.area) {
+      const cu = (minU + maxU) / 2;
+      const cv = (minV + maxV) / 2;
+      best = {
+        area,
+        centre: [cu * cos - cv * sin, cu * sin + cv * cos],
+        width: maxU - minU,
+        height: maxV - minV,
+        angleRad: angle,
+      };
+    }
+  }
+  const { centre, width, height, angleRad } = best;
+  return { centre, width, height, angleRad };
+}

@@ -80,6 +80,27 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    labels: z
+      .object({
+        /** The building's address as carriers print it: the anchor for finding the recipient. */
+        buildingStreet: z.string().trim().min(1).default('1200 Harbor View Rd'),
+        buildingCity: z.string().trim().min(1).default('Oakland'),
+        buildingState: z.string().trim().min(2).max(3).default('CA'),
+        buildingZip: z.string().trim().min(3).max(10).default('94607'),
+        ocrEngine: z
+          .enum(['tesseract.js', 'tesseract-native', 'pp-ocrv4'], {
+            error: 'must be tesseract.js, tesseract-native or pp-ocrv4',
+          })
+          .default('tesseract.js'),
+        ocrWorkers: z.coerce
+          .number({ error: 'must be a number of OCR workers from 1 to 8' })
+          .int('must be a number of OCR workers from 1 to 8')
+          .min(1, 'must be a number of OCR workers from 1 to 8')
+          .max(8, 'must be a number of OCR workers from 1 to 8')
+          .default(2),
+      })
+      .strict()
+      .prefault({}),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(600000).default(10000),
   })
   .strict();
@@ -124,5 +145,19 @@ export const environmentSettings = [
     path: ['simulator', 'scenario'],
     doc: 'Bundled scenario name or scenario file the demo loops',
   },
+  {
+    env: 'PARCELROOM_BUILDING_STREET',
+    path: ['labels', 'buildingStreet'],
+    doc: 'Street line of the building',
+  },
+  { env: 'PARCELROOM_BUILDING_CITY', path: ['labels', 'buildingCity'], doc: 'City of the building' },
+  { env: 'PARCELROOM_BUILDING_STATE', path: ['labels', 'buildingState'], doc: 'State of the building' },
+  { env: 'PARCELROOM_BUILDING_ZIP', path: ['labels', 'buildingZip'], doc: 'ZIP code of the building' },
+  {
+    env: 'PARCELROOM_OCR_ENGINE',
+    path: ['labels', 'ocrEngine'],
+    doc: 'Label OCR: tesseract.js, tesseract-native or pp-ocrv4',
+  },
+  { env: 'PARCELROOM_OCR_WORKERS', path: ['labels', 'ocrWorkers'], doc: 'OCR workers kept warm' },
   { env: 'PARCELROOM_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], doc: 'Grace period on SIGTERM' },
 ] as const;

@@ -1,0 +1,2 @@
+export * from './ocr-engine.ts';
+export * from './tesseract-js-engine.ts';

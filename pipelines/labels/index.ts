@@ -1,0 +1,11 @@
+export * from './apartment-unit.ts';
+export * from './barcode-reader.ts';
+export * from './label-errors.ts';
+export * from './label-image.ts';
+export * from './label-parser.ts';
+export * from './label-reader.ts';
+export * from './label-rectifier.ts';
+export { areNicknames, nicknamesOf } from './nicknames.ts';
+export * from './perspective-warp.ts';
+export * from './resident-matcher.ts';
+export * from './tracking-numbers.ts';
