@@ -1,4 +1,5 @@
 export { type DatasetOptions, type DatasetSummary, exportDataset, randomScene } from './dataset/index.ts';
+export * from './labels/index.ts';
 export { type OpenRoomOptions, openDemoRoom, openSimulatedRoom } from './open-simulated-room.ts';
 export { createRoomRenderer, type RoomRenderer } from './render/index.ts';
 export {

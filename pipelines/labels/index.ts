@@ -8,4 +8,5 @@ export * from './label-rectifier.ts';
 export { areNicknames, nicknamesOf } from './nicknames.ts';
 export * from './perspective-warp.ts';
 export * from './resident-matcher.ts';
+export * from './resident-roster.ts';
 export * from './tracking-numbers.ts';

@@ -5,6 +5,7 @@ import { loadConfig, redactConfig } from '../config/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
 import { addDetectCommands } from './detect-commands.ts';
+import { addLabelCommands } from './label-commands.ts';
 import { addSimCommands } from './sim-commands.ts';
 
 /** The `parcelroom` command; later capabilities add their subcommands here. */
@@ -87,6 +88,7 @@ export function buildProgram(): Command {
 
   addSimCommands(program);
   addDetectCommands(program);
+  addLabelCommands(program);
 
   return program;
 }

@@ -1,5 +1,6 @@
 import { LayoutError } from '../../calibration/index.ts';
-import { DatasetError, DetectorError, ImageInputError } from '../../models/index.ts';
+import { DatasetError, DetectorError, ImageInputError, OcrError } from '../../models/index.ts';
+import { LabelImageError, LabelInputError } from '../../pipelines/index.ts';
 import { ScenarioError, SimulatorCommandError } from '../../simulator/index.ts';
 import { ConfigError } from '../config/index.ts';
 import { StoreError } from '../store/index.ts';
@@ -15,7 +16,10 @@ function report(error: unknown): never {
     error instanceof SimulatorCommandError ||
     error instanceof DetectorError ||
     error instanceof ImageInputError ||
-    error instanceof DatasetError
+    error instanceof DatasetError ||
+    error instanceof OcrError ||
+    error instanceof LabelImageError ||
+    error instanceof LabelInputError
   ) {
     process.stderr.write(`parcelroom: ${error.message}\n`);
     process.exit(2);
