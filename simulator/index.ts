@@ -1,7 +1,13 @@
 export { type DatasetOptions, type DatasetSummary, exportDataset, randomScene } from './dataset/index.ts';
 export * from './labels/index.ts';
 export { type OpenRoomOptions, openDemoRoom, openSimulatedRoom } from './open-simulated-room.ts';
-export { createRoomRenderer, type RoomRenderer } from './render/index.ts';
+export {
+  createRoomRenderer,
+  defaultLocatorMountError,
+  idealLocatorMount,
+  type LocatorMountError,
+  type RoomRenderer,
+} from './render/index.ts';
 export {
   bundledScenariosDir,
   listBundledScenarios,

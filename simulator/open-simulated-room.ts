@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadLayoutFile, type RoomLayout } from '../calibration/index.ts';
-import { createRoomRenderer } from './render/index.ts';
+import { createRoomRenderer, defaultLocatorMountError, type LocatorMountError } from './render/index.ts';
 import { listBundledScenarios, loadScenarioFile } from './scenarios/load-scenario.ts';
 import { compileScenario, ScenarioError } from './scenarios/timeline.ts';
 import { SimulatedRoom } from './simulated-room.ts';
@@ -12,6 +12,11 @@ export interface OpenRoomOptions {
   /** Rendering seed (noise, label looks); the scenario's own seed when absent. */
   seed?: number | undefined;
   loop?: boolean;
+  /**
+   * How the simulated locator's mount differs from the layout's; `defaultLocatorMountError`
+   * when absent (a real mount is never ideal), `idealLocatorMount` for none.
+   */
+  locatorMountError?: LocatorMountError;
 }
 
 /** Builds a simulated room from a layout and an optional scenario name or file. */
@@ -35,7 +40,10 @@ export async function openSimulatedRoom(options: OpenRoomOptions): Promise<Simul
   const seed = options.seed ?? timeline?.scenario.seed ?? 1;
   return new SimulatedRoom({
     layout: options.layout,
-    renderer: createRoomRenderer(options.layout, { seed }),
+    renderer: createRoomRenderer(options.layout, {
+      seed,
+      locatorMountError: options.locatorMountError ?? defaultLocatorMountError,
+    }),
     ...(timeline ? { timeline } : {}),
     loop: options.loop ?? false,
   });

@@ -103,6 +103,8 @@ export interface RenderedFrame {
   people: PersonBox[];
   /** Where the laser dot shows in this camera, when it is on and visible. */
   laserDot?: { x: number; y: number };
+  /** Where the beam meets the room (cm), when the laser is on, whether or not this camera sees it. */
+  laserSpotCm?: { x: number; y: number; z: number };
 }
 
 export const emptyScene = (timeMs = 0): SceneState => ({

@@ -110,9 +110,11 @@ export class SimulatedRoom {
         const slot = this.slots.find((s) => s.id === command.slotId);
         if (!slot) throw new SimulatorCommandError(`no slot ${command.slotId} in this room`);
         if (!this.layout.locator) throw new SimulatorCommandError('this room has no locator');
+        // A calibrated locator aims with its measured angles; the nominal mount is only a guess.
+        const calibrated = this.layout.locator.calibration?.slotTargets[slot.id];
         current.laser = {
           ...current.laser,
-          ...aimAngles(this.layout.locator.mount.positionCm, slot.aimPoint),
+          ...(calibrated ?? aimAngles(this.layout.locator.mount.positionCm, slot.aimPoint)),
         };
         break;
       }

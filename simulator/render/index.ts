@@ -1,3 +1,9 @@
+export {
+  defaultLocatorMountError,
+  idealLocatorMount,
+  type LocatorMountError,
+  laserBeam,
+} from './laser.ts';
 export { type PlacedPackage, placePackages, SceneGeometryError } from './package-geometry.ts';
 export {
   createRoomRenderer,

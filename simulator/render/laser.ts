@@ -44,23 +44,72 @@ function hitDistance(target: RayTarget, origin: Vec3, direction: Vec3): number {
   return t;
 }
 
+/**
+ * How a real locator's mount differs from what the layout says: zero offsets of the pan and tilt
+ * axes, a base rolled about the forward (+y) axis, and the laser sitting a little off its
+ * nominal position. Hidden from the calibration, which must find its effect from camera frames.
+ */
+export interface LocatorMountError {
+  panOffsetDeg: number;
+  tiltOffsetDeg: number;
+  rollDeg: number;
+  positionErrorCm: Vec3;
+}
+
+export const idealLocatorMount: LocatorMountError = {
+  panOffsetDeg: 0,
+  tiltOffsetDeg: 0,
+  rollDeg: 0,
+  positionErrorCm: { x: 0, y: 0, z: 0 },
+};
+
+/**
+ * The error simulated rooms get unless told otherwise: about a degree on each axis and a few cm,
+ * so that aiming with the nominal mount misses a slot by several cm, as an uncalibrated real
+ * mount does.
+ */
+export const defaultLocatorMountError: LocatorMountError = {
+  panOffsetDeg: 1.1,
+  tiltOffsetDeg: -0.8,
+  rollDeg: 1.5,
+  positionErrorCm: { x: 2.5, y: -3, z: 2 },
+};
+
+/** The beam the mount really casts for a commanded pan and tilt. */
+export function laserBeam(
+  mount: Vec3,
+  panDeg: number,
+  tiltDeg: number,
+  error: LocatorMountError = idealLocatorMount,
+): { origin: Vec3; direction: Vec3 } {
+  const d = laserDirection(panDeg + error.panOffsetDeg, tiltDeg + error.tiltOffsetDeg);
+  const roll = (error.rollDeg * Math.PI) / 180;
+  const [c, s] = [Math.cos(roll), Math.sin(roll)];
+  const e = error.positionErrorCm;
+  return {
+    origin: { x: mount.x + e.x, y: mount.y + e.y, z: mount.z + e.z },
+    direction: { x: c * d.x + s * d.z, y: d.y, z: -s * d.x + c * d.z },
+  };
+}
+
 /** Where the locator's beam first meets a surface of the room, its packages or its people. */
 export function laserHit(
   mount: Vec3,
   panDeg: number,
   tiltDeg: number,
   targets: Iterable<RayTarget>,
+  error: LocatorMountError = idealLocatorMount,
 ): Vec3 | undefined {
-  const direction = laserDirection(panDeg, tiltDeg);
+  const { origin, direction } = laserBeam(mount, panDeg, tiltDeg, error);
   let nearest = Number.POSITIVE_INFINITY;
   for (const target of targets) {
-    const t = hitDistance(target, mount, direction);
+    const t = hitDistance(target, origin, direction);
     if (t < nearest) nearest = t;
   }
   if (!Number.isFinite(nearest)) return undefined;
   return {
-    x: mount.x + direction.x * nearest,
-    y: mount.y + direction.y * nearest,
-    z: mount.z + direction.z * nearest,
+    x: origin.x + direction.x * nearest,
+    y: origin.y + direction.y * nearest,
+    z: origin.z + direction.z * nearest,
   };
 }

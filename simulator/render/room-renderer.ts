@@ -17,7 +17,7 @@ import {
   sensorNoise,
   softenInPlace,
 } from './camera-effects.ts';
-import { laserHit, type RayTarget, rayTarget } from './laser.ts';
+import { type LocatorMountError, laserHit, type RayTarget, rayTarget } from './laser.ts';
 import { type PlacedPackage, personFaces, placePackages } from './package-geometry.ts';
 import { drawFace, type Face, FrameCanvas } from './rasterizer.ts';
 import { roomFaces, unitTopCm } from './room-geometry.ts';
@@ -35,6 +35,8 @@ export interface RoomRendererOptions {
   size?: { width: number; height: number };
   /** A slight lens blur over the room and packages (default on). */
   lensSoftness?: boolean;
+  /** How the locator's real mount differs from the layout's (default: an ideal mount). */
+  locatorMountError?: LocatorMountError;
 }
 
 export interface RoomRenderer {
@@ -348,12 +350,17 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
     }
 
     let laserDot: { x: number; y: number } | undefined;
+    let laserSpotCm: Vec3 | undefined;
     const { laser } = scene.locator;
     if (laser.on && layout.locator) {
-      const hit = laserHit(layout.locator.mount.positionCm, laser.panDeg, laser.tiltDeg, [
-        ...staticTargets,
-        ...dynamicTargets,
-      ]);
+      const hit = laserHit(
+        layout.locator.mount.positionCm,
+        laser.panDeg,
+        laser.tiltDeg,
+        [...staticTargets, ...dynamicTargets],
+        options.locatorMountError,
+      );
+      laserSpotCm = hit;
       const p = hit && camera.project(hit);
       if (p && p.x >= 0 && p.y >= 0 && p.x < width && p.y < height) {
         const index = Math.floor(p.y) * width + Math.floor(p.x);
@@ -373,6 +380,7 @@ export function createRoomRenderer(layout: RoomLayout, options: RoomRendererOpti
       boxes,
       people: personBoxes,
       ...(laserDot ? { laserDot } : {}),
+      ...(laserSpotCm ? { laserSpotCm } : {}),
     };
   };
 
