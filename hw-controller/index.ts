@@ -1,0 +1,46 @@
+export {
+  checkLimits,
+  type DaemonLimits,
+  defaultDoorMaxOpenMs,
+  type LimitOverrides,
+  limitsFromLayout,
+} from './daemon/command-limits.ts';
+export { HardwareSupervisor } from './daemon/hardware-supervisor.ts';
+export { type HwDaemon, type HwDaemonOptions, startHwDaemon } from './daemon/hw-daemon.ts';
+export type { LocatorDriver } from './drivers/locator-driver.ts';
+export { SimDriver, type SimDriverOptions, type SimulatorLocatorState } from './drivers/sim-driver.ts';
+export {
+  HwClosedError,
+  HwCommandError,
+  HwControllerError,
+  HwDriverError,
+  HwLinkTimeoutError,
+  HwSupersededError,
+} from './hw-errors.ts';
+export type { LinkState } from './link/request-channel.ts';
+export { createHwLinkMetrics, type HwLinkMetrics } from './link-metrics.ts';
+export {
+  createLocatorClient,
+  LocatorClient,
+  type LocatorClientEvents,
+  type LocatorClientOptions,
+  type LocatorTarget,
+} from './locator-client.ts';
+export { type Decoded, decodeReply, decodeRequest, encodeMessage } from './protocol/codec.ts';
+export {
+  type ErrorCode,
+  errorCodes,
+  type HardwareState,
+  hardwareStateSchema,
+  maxBodyBytes,
+  protocolTag,
+  protocolVersion,
+  type Reply,
+  type Request,
+  type RequestBody,
+  replySchema,
+  requestSchema,
+  type StrobePattern,
+  strobePatterns,
+} from './protocol/messages.ts';
+export { slotTarget } from './slot-targets.ts';
