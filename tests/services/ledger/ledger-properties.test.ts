@@ -1,0 +1,333 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import {
+  emptyLedgerState,
+  type LedgerDecision,
+  type LedgerInput,
+  LedgerInputError,
+  type LedgerState,
+  ledgerOptions,
+  placedPackagesOf,
+  replay,
+  step,
+} from '../../../services/ledger/index.ts';
+import { box, countingIds, testSlots, uuid } from './ledger-fixtures.ts';
+
+const residents = [uuid(901), uuid(902), uuid(903)];
+const cameras = ['cam-1', 'cam-2'];
+
+/** Abstract actions; the driver turns them into inputs against the state at that moment. */
+const action = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('startDelivery' as const) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('register' as const), session: fc.nat(3), resident: fc.nat(2) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('endDelivery' as const), session: fc.nat(3) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('startPickup' as const), resident: fc.nat(2), take: fc.nat(3) }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('endPickup' as const), session: fc.nat(3) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('appeared' as const),
+      slot: fc.nat(testSlots.length - 1),
+      straddle: fc.boolean(),
+      confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({ kind: fc.constant('vanished' as const), slot: fc.nat(testSlots.length - 1) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('camera' as const), camera: fc.nat(1), online: fc.boolean() }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+  /** Nonsense: a session that does not exist, a slot the room lacks. */
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('bogus' as const), which: fc.nat(2) }) },
+);
+type Action = typeof action extends fc.Arbitrary<infer A> ? A : never;
+
+const gap = fc.oneof(
+  { weight: 6, arbitrary: fc.integer({ min: 0, max: 2_000 }) },
+  { weight: 3, arbitrary: fc.integer({ min: 2_000, max: 60_000 }) },
+  { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 400_000 }) },
+);
+
+const run = fc.array(fc.tuple(action, gap), { minLength: 1, maxLength: 80, size: 'max' });
+
+function toInput(a: Action, state: LedgerState, atMs: number, nextId: () => string): LedgerInput {
+  const deliveries = Object.values(state.deliverySessions);
+  const pickups = Object.values(state.pickupSessions);
+  switch (a.kind) {
+    case 'startDelivery':
+      return { type: 'delivery_started', atMs, sessionId: nextId(), courierId: null };
+    case 'register': {
+      const open = deliveries.filter((d) => d.endedAtMs === null);
+      const session = open[a.session % Math.max(1, open.length)];
+      return {
+        type: 'package_registered',
+        atMs,
+        sessionId: session?.id ?? 'no-session',
+        packageId: nextId(),
+        residentId: residents[a.resident]!,
+      };
+    }
+    case 'endDelivery':
+      return {
+        type: 'delivery_ended',
+        atMs,
+        sessionId: deliveries[a.session % Math.max(1, deliveries.length)]?.id ?? 'x',
+      };
+    case 'startPickup': {
+      const withPackages = residents.filter((r) => placedPackagesOf(state, r).length > 0);
+      const residentId =
+        withPackages[a.resident % Math.max(1, withPackages.length)] ?? residents[a.resident]!;
+      const busy = new Set(pickups.filter((s) => s.endedAtMs === null).flatMap((s) => s.packageIds));
+      const placed = placedPackagesOf(state, residentId).filter((p) => !busy.has(p.id));
+      return {
+        type: 'pickup_started',
+        atMs,
+        sessionId: nextId(),
+        residentId,
+        packageIds: placed.slice(0, 1 + a.take).map((p) => p.id),
+      };
+    }
+    case 'endPickup':
+      return {
+        type: 'pickup_ended',
+        atMs,
+        sessionId: pickups[a.session % Math.max(1, pickups.length)]?.id ?? 'x',
+      };
+    case 'appeared': {
+      const slotId = testSlots[a.slot]!;
+      const slots = a.straddle ? [slotId, testSlots[(a.slot + 1) % testSlots.length]!] : [slotId];
+      return {
+        type: 'observed',
+        atMs,
+        observation: { kind: 'appeared', slotId, slots, cameraId: 'cam-1', box, confidence: a.confidence },
+      };
+    }
+    case 'vanished': {
+      const occupied = testSlots.filter((id) => state.slots[id]!.length > 0);
+      const wanted = pickups
+        .filter((s) => s.endedAtMs === null)
+        .flatMap((s) => s.packageIds.filter((id) => !s.pickedUpIds.includes(id)))
+        .map((id) => state.packages[id]?.slotId)
+        .filter((id): id is string => Boolean(id));
+      const pool = a.target === 'pickup' && wanted.length > 0 ? wanted : a.target !== 'any' ? occupied : [];
+      const slotId = pool.length > 0 ? pool[a.slot % pool.length]! : testSlots[a.slot]!;
+      return {
+        type: 'observed',
+        atMs,
+        observation: { kind: 'vanished', slotId, slots: [slotId], cameraId: 'cam-1', box, confidence: 0.9 },
+      };
+    }
+    case 'camera':
+      return {
+        type: 'observed',
+        atMs,
+        observation: { kind: a.online ? 'camera_online' : 'camera_offline', cameraId: cameras[a.camera]! },
+      };
+    case 'tick':
+      return { type: 'tick', atMs };
+    case 'bogus':
+      if (a.which === 0) return { type: 'delivery_ended', atMs, sessionId: 'never-opened' };
+      if (a.which === 1) return { type: 'pickup_ended', atMs, sessionId: 'never-opened' };
+      return {
+        type: 'observed',
+        atMs,
+        observation: {
+          kind: 'appeared',
+          slotId: 'Z9-9',
+          slots: ['Z9-9'],
+          cameraId: 'cam-1',
+          box,
+          confidence: 0.5,
+        },
+      };
+  }
+}
+
+interface Trace {
+  start: LedgerState;
+  state: LedgerState;
+  decisions: LedgerDecision[];
+  steps: Array<{ input: LedgerInput; before: LedgerState; decisions: LedgerDecision[] }>;
+}
+
+function drive(actions: Array<[Action, number]>): Trace {
+  const options = ledgerOptions({
+    newId: countingIds(1),
+    neverPlacedAfterMs: 60_000,
+    pickupTimeoutMs: 90_000,
+  });
+  const sessionIds = countingIds(2);
+  const start = emptyLedgerState('room-1', testSlots);
+  let state = start;
+  let atMs = 0;
+  const decisions: LedgerDecision[] = [];
+  const steps: Trace['steps'] = [];
+  for (const [a, dt] of actions) {
+    atMs += dt;
+    const input = toInput(a, state, atMs, sessionIds);
+    try {
+      const result = step(state, input, options);
+      steps.push({ input, before: state, decisions: result.decisions });
+      decisions.push(...result.decisions);
+      state = result.state;
+    } catch (error) {
+      assert.ok(error instanceof LedgerInputError, `only LedgerInputError may be thrown: ${error}`);
+    }
+  }
+  return { start, state, decisions, steps };
+}
+
+const runs = { numRuns: 400 };
+
+describe('ledger properties over random sequences of observations and session actions', () => {
+  test('no package is ever in two slots, and a placed package is exactly where its slot says', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        const { steps } = drive(actions);
+        for (const { before } of steps) {
+          const seen = new Map<string, string>();
+          for (const [slotId, occupants] of Object.entries(before.slots)) {
+            for (const o of occupants) {
+              if (o.kind !== 'package') continue;
+              assert.ok(
+                !seen.has(o.packageId),
+                `package ${o.packageId} in ${seen.get(o.packageId)} and ${slotId}`,
+              );
+              seen.set(o.packageId, slotId);
+            }
+          }
+          for (const pkg of Object.values(before.packages)) {
+            assert.equal(pkg.state === 'placed', seen.get(pkg.id) === pkg.slotId && pkg.slotId !== null);
+            if (pkg.state === 'awaiting_placement') assert.equal(seen.has(pkg.id), false);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  test('a package is placed at most once, and only a registered package is placed', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        const { decisions } = drive(actions);
+        const registered = new Set<string>();
+        const placed = new Set<string>();
+        for (const d of decisions) {
+          if (d.type === 'package_awaiting') registered.add(d.packageId);
+          if (d.type === 'package_placed') {
+            assert.ok(registered.has(d.packageId), `placed ${d.packageId} that was never registered`);
+            assert.ok(!placed.has(d.packageId), `placed ${d.packageId} twice`);
+            placed.add(d.packageId);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  test('every vanished from a slot holding a package is exactly one of pickup, wrong_pickup or removal', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        for (const { input, before, decisions } of drive(actions).steps) {
+          if (input.type !== 'observed' || input.observation.kind !== 'vanished') continue;
+          const slotId = input.observation.slotId;
+          const held = before.slots[slotId]!.some((o) => o.kind === 'package');
+          const outcomes = decisions.filter(
+            (d) =>
+              (d.type === 'package_picked_up' && d.slotId === slotId) ||
+              (d.type === 'flag_raised' &&
+                d.flag.slotId === slotId &&
+                (d.flag.kind === 'wrong_pickup' || d.flag.kind === 'removal_without_session')),
+          );
+          assert.equal(outcomes.length, held ? 1 : 0);
+          const picked = decisions.find((d) => d.type === 'package_picked_up');
+          if (picked?.type === 'package_picked_up') {
+            assert.equal(
+              before.packages[picked.packageId]!.residentId,
+              picked.residentId,
+              'only one’s own package',
+            );
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  test('flags are never silently lost: every raised flag is open or was resolved by a decision', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        const { decisions, state } = drive(actions);
+        const open = new Set<string>();
+        for (const d of decisions) {
+          if (d.type === 'flag_raised') {
+            assert.ok(d.flag.summary.length > 0);
+            open.add(d.flag.id);
+          }
+          if (d.type === 'flag_resolved')
+            assert.ok(open.delete(d.flagId), 'resolved a flag that was not open');
+        }
+        assert.deepEqual(new Set(Object.keys(state.flags)), open);
+      }),
+      runs,
+    );
+  });
+
+  test('every flag about an observation carries that observation as evidence', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        for (const d of drive(actions).decisions) {
+          if (d.type !== 'flag_raised') continue;
+          const needsObservation = !['never_placed', 'camera_offline'].includes(d.flag.kind);
+          assert.equal(d.flag.evidence.observations.length > 0, needsObservation, d.flag.kind);
+        }
+      }),
+      runs,
+    );
+  });
+
+  test('replaying the decisions rebuilds the same state', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        const { start, state, decisions } = drive(actions);
+        const replayed = replay(start, decisions);
+        assert.deepEqual({ ...replayed, nowMs: 0 }, { ...state, nowMs: 0 });
+      }),
+      runs,
+    );
+  });
+
+  test('a refused input changes nothing, and the awaiting queue stays in registration order', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        const options = ledgerOptions({ newId: countingIds(1) });
+        const { steps, state } = drive(actions);
+        for (const { before } of [...steps, { before: state }]) {
+          const frozen = structuredClone(before);
+          assert.throws(() =>
+            step(before, { type: 'pickup_ended', atMs: before.nowMs, sessionId: 'none' }, options),
+          );
+          assert.deepEqual(before, frozen);
+          const times = before.awaiting.map((id) => before.packages[id]!.registeredAtMs);
+          assert.deepEqual(
+            times,
+            [...times].sort((a, b) => a - b),
+          );
+          for (const id of before.awaiting) assert.equal(before.packages[id]!.state, 'awaiting_placement');
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
