@@ -7,7 +7,12 @@ export {
 } from './daemon/command-limits.ts';
 export { HardwareSupervisor } from './daemon/hardware-supervisor.ts';
 export { type HwDaemon, type HwDaemonOptions, startHwDaemon } from './daemon/hw-daemon.ts';
+export { type DaemonSettings, runDaemon } from './daemon/run-daemon.ts';
 export type { LocatorDriver } from './drivers/locator-driver.ts';
+export { DeviceEmulator, type DeviceState } from './drivers/serial/device-emulator.ts';
+export { SerialDriver, type SerialDriverOptions } from './drivers/serial/serial-driver.ts';
+export { checksum, formatFrame, parseLine, type SerialFrame } from './drivers/serial/serial-frame.ts';
+export { SerialParser } from './drivers/serial/serial-parser.ts';
 export { SimDriver, type SimDriverOptions, type SimulatorLocatorState } from './drivers/sim-driver.ts';
 export {
   HwClosedError,

@@ -5,6 +5,7 @@ import { loadConfig, redactConfig } from '../config/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
 import { addDetectCommands } from './detect-commands.ts';
+import { addHwCommands } from './hw-commands.ts';
 import { addLabelCommands } from './label-commands.ts';
 import { addSimCommands } from './sim-commands.ts';
 
@@ -89,6 +90,7 @@ export function buildProgram(): Command {
   addSimCommands(program);
   addDetectCommands(program);
   addLabelCommands(program);
+  addHwCommands(program);
 
   return program;
 }

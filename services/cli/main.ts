@@ -1,4 +1,5 @@
 import { LayoutError } from '../../calibration/index.ts';
+import { HwControllerError } from '../../hw-controller/index.ts';
 import { DatasetError, DetectorError, ImageInputError, OcrError } from '../../models/index.ts';
 import { LabelImageError, LabelInputError } from '../../pipelines/index.ts';
 import { ScenarioError, SimulatorCommandError } from '../../simulator/index.ts';
@@ -12,6 +13,7 @@ function report(error: unknown): never {
     error instanceof ConfigError ||
     error instanceof StoreError ||
     error instanceof LayoutError ||
+    error instanceof HwControllerError ||
     error instanceof ScenarioError ||
     error instanceof SimulatorCommandError ||
     error instanceof DetectorError ||

@@ -1,0 +1,110 @@
+import { SerialPort } from 'serialport';
+import { HwDriverError } from '../../hw-errors.ts';
+import type { ParsedLine, SerialFrame } from './serial-frame.ts';
+import { SerialParser } from './serial-parser.ts';
+import { encodeFrame } from './serial-writer.ts';
+
+export interface DeviceState {
+  laser: { on: boolean; panDeg: number; tiltDeg: number };
+  strobes: Record<string, string>;
+  doorUnlocked: boolean;
+  /** Every command line the device accepted, in order (words only). */
+  log: string[];
+}
+
+/**
+ * A locator microcontroller as firmware would behave, on the far end of a serial line (a
+ * socat pty pair in the tests): it parses the same lines, answers OK or ERR, and keeps its
+ * outputs. `silent` makes it stop answering, like a device that hung.
+ */
+export class DeviceEmulator {
+  readonly state: DeviceState = {
+    laser: { on: false, panDeg: 0, tiltDeg: 0 },
+    strobes: {},
+    doorUnlocked: false,
+    log: [],
+  };
+  silent = false;
+
+  private constructor(private readonly port: SerialPort) {
+    port.pipe(new SerialParser()).on('data', (line: ParsedLine) => this.onLine(line));
+  }
+
+  static async open(path: string, baudRate = 115_200): Promise<DeviceEmulator> {
+    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    await new Promise<void>((resolve, reject) =>
+      port.open((error) =>
+        error ? reject(new HwDriverError(`cannot open ${path}: ${error.message}`)) : resolve(),
+      ),
+    );
+    return new DeviceEmulator(port);
+  }
+
+  private reply(seq: number, words: string[]): void {
+    this.port.write(encodeFrame({ seq, words }));
+  }
+
+  private onLine(line: ParsedLine): void {
+    if (this.silent) return;
+    if (!line.ok) {
+      if (line.seq !== null)
+        this.reply(line.seq, ['ERR', line.problem === 'bad checksum' ? 'CHECKSUM' : 'FRAME']);
+      return;
+    }
+    const error = this.execute(line.frame);
+    if (error) this.reply(line.frame.seq, ['ERR', error]);
+    else {
+      this.state.log.push(line.frame.words.join(' '));
+      this.reply(line.frame.seq, ['OK']);
+    }
+  }
+
+  /** Applies one command; returns an error code when it is refused. */
+  private execute({ words }: SerialFrame): string | undefined {
+    const [command, ...args] = words;
+    const flag = (word: string | undefined) => (word === '1' ? true : word === '0' ? false : undefined);
+    switch (command) {
+      case 'PING':
+        return args.length === 0 ? undefined : 'ARGS';
+      case 'AIM': {
+        const [pan, tilt] = args.map(Number);
+        if (args.length !== 2 || !Number.isFinite(pan) || !Number.isFinite(tilt)) return 'ARGS';
+        if (Math.abs(pan!) > 180 || Math.abs(tilt!) > 90) return 'RANGE';
+        this.state.laser.panDeg = pan!;
+        this.state.laser.tiltDeg = tilt!;
+        return undefined;
+      }
+      case 'LASER': {
+        const on = flag(args[0]);
+        if (args.length !== 1 || on === undefined) return 'ARGS';
+        this.state.laser.on = on;
+        return undefined;
+      }
+      case 'STROBE': {
+        const [zone, pattern] = args;
+        if (args.length !== 2 || !['STEADY', 'FLASH', 'PULSE', 'OFF'].includes(pattern!)) return 'ARGS';
+        if (pattern === 'OFF') delete this.state.strobes[zone!];
+        else this.state.strobes[zone!] = pattern!;
+        return undefined;
+      }
+      case 'DOOR': {
+        const unlocked = flag(args[0]);
+        if (args.length !== 1 || unlocked === undefined) return 'ARGS';
+        this.state.doorUnlocked = unlocked;
+        return undefined;
+      }
+      case 'OFF':
+        if (args.length !== 0) return 'ARGS';
+        this.state.laser.on = false;
+        this.state.strobes = {};
+        return undefined;
+      default:
+        return 'UNKNOWN';
+    }
+  }
+
+  close(): Promise<void> {
+    if (!this.port.isOpen) return Promise.resolve();
+    return new Promise((resolve) => this.port.close(() => resolve()));
+  }
+}
