@@ -101,6 +101,76 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    notifications: z
+      .object({
+        /** Run the outbox worker and the reminder scheduler in this process. */
+        enabled: booleanLike.default(true),
+        fromAddress: z.string().trim().min(3).default('Parcelroom <parcelroom@localhost>'),
+        /** Where residents reach this service; links in messages start with it. */
+        publicBaseUrl: z
+          .url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ })
+          .default('http://127.0.0.1:8080'),
+        /** HMAC key of the residents' photo links; unset = a random one per start. */
+        linkSecret: z
+          .string()
+          .min(16, 'must be at least 16 characters (e.g. 32 random hex digits)')
+          .optional(),
+        photoLinkDays: z.coerce.number().int().min(1).max(90).default(14),
+        reminderDays: z.coerce
+          .number({ error: 'must be a number of days from 1 to 60' })
+          .int('must be a number of days from 1 to 60')
+          .min(1, 'must be a number of days from 1 to 60')
+          .max(60, 'must be a number of days from 1 to 60')
+          .default(3),
+        maxReminders: z.coerce.number().int().min(0).max(10).default(2),
+        pollIntervalMs: z.coerce.number().int().min(50).max(600_000).default(2000),
+        maxAttempts: z.coerce.number().int().min(1).max(50).default(8),
+        retryBaseMs: z.coerce.number().int().min(10).max(3_600_000).default(30_000),
+        retryMaxMs: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+        leaseMs: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+        /** IANA time zone for times written in messages; the machine's when unset. */
+        timeZone: z
+          .string()
+          .refine((v) => {
+            try {
+              new Intl.DateTimeFormat('en-US', { timeZone: v });
+              return true;
+            } catch {
+              return false;
+            }
+          }, 'must be an IANA time zone such as America/Los_Angeles')
+          .optional(),
+        /** Without an SMTP host, mail and texts are written as files here (the demo). */
+        dropDir: z.string().trim().min(1).default('data/outbox-mail'),
+        smtp: z
+          .object({
+            host: z.string().trim().min(1).optional(),
+            port: port.default(587),
+            secure: booleanLike.default(false),
+            requireTls: booleanLike.default(false),
+            user: z.string().optional(),
+            password: z.string().optional(),
+            timeoutMs: z.coerce.number().int().min(100).max(300_000).default(30_000),
+          })
+          .strict()
+          .prefault({}),
+        sms: z
+          .object({
+            url: z.url({ error: 'must be an http:// or https:// URL', protocol: /^https?$/ }).optional(),
+            from: z.string().trim().min(1).optional(),
+            user: z.string().optional(),
+            password: z.string().optional(),
+            timeoutMs: z.coerce.number().int().min(100).max(300_000).default(15_000),
+          })
+          .strict()
+          .refine((sms) => !sms.url || sms.from, {
+            error: 'needs a sender number (from) when a provider URL is set',
+            path: ['from'],
+          })
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(600000).default(10000),
   })
   .strict();
@@ -159,5 +229,68 @@ export const environmentSettings = [
     doc: 'Label OCR: tesseract.js, tesseract-native or pp-ocrv4',
   },
   { env: 'PARCELROOM_OCR_WORKERS', path: ['labels', 'ocrWorkers'], doc: 'OCR workers kept warm' },
+  { env: 'PARCELROOM_NOTIFICATIONS', path: ['notifications', 'enabled'], doc: 'Run the notification worker' },
+  { env: 'PARCELROOM_MAIL_FROM', path: ['notifications', 'fromAddress'], doc: 'From address of emails' },
+  {
+    env: 'PARCELROOM_PUBLIC_URL',
+    path: ['notifications', 'publicBaseUrl'],
+    doc: 'Base URL links in messages use',
+  },
+  { env: 'PARCELROOM_LINK_SECRET', path: ['notifications', 'linkSecret'], doc: 'HMAC key of photo links' },
+  {
+    env: 'PARCELROOM_PHOTO_LINK_DAYS',
+    path: ['notifications', 'photoLinkDays'],
+    doc: 'Days a photo link works',
+  },
+  { env: 'PARCELROOM_REMINDER_DAYS', path: ['notifications', 'reminderDays'], doc: 'Days between reminders' },
+  { env: 'PARCELROOM_MAX_REMINDERS', path: ['notifications', 'maxReminders'], doc: 'Reminders per package' },
+  {
+    env: 'PARCELROOM_NOTIFY_POLL_MS',
+    path: ['notifications', 'pollIntervalMs'],
+    doc: 'How often the worker looks at the outbox',
+  },
+  {
+    env: 'PARCELROOM_NOTIFY_MAX_ATTEMPTS',
+    path: ['notifications', 'maxAttempts'],
+    doc: 'Attempts before parking',
+  },
+  {
+    env: 'PARCELROOM_NOTIFY_RETRY_BASE_MS',
+    path: ['notifications', 'retryBaseMs'],
+    doc: 'First retry delay',
+  },
+  {
+    env: 'PARCELROOM_NOTIFY_RETRY_MAX_MS',
+    path: ['notifications', 'retryMaxMs'],
+    doc: 'Longest retry delay',
+  },
+  {
+    env: 'PARCELROOM_NOTIFY_TIME_ZONE',
+    path: ['notifications', 'timeZone'],
+    doc: 'Time zone of times in messages',
+  },
+  {
+    env: 'PARCELROOM_MAIL_DROP_DIR',
+    path: ['notifications', 'dropDir'],
+    doc: 'Folder for mail when no SMTP',
+  },
+  {
+    env: 'PARCELROOM_SMTP_HOST',
+    path: ['notifications', 'smtp', 'host'],
+    doc: 'SMTP server; unset = mail drop',
+  },
+  { env: 'PARCELROOM_SMTP_PORT', path: ['notifications', 'smtp', 'port'], doc: 'SMTP port' },
+  { env: 'PARCELROOM_SMTP_SECURE', path: ['notifications', 'smtp', 'secure'], doc: 'SMTP over implicit TLS' },
+  {
+    env: 'PARCELROOM_SMTP_REQUIRE_TLS',
+    path: ['notifications', 'smtp', 'requireTls'],
+    doc: 'Refuse SMTP without STARTTLS',
+  },
+  { env: 'PARCELROOM_SMTP_USER', path: ['notifications', 'smtp', 'user'], doc: 'SMTP login' },
+  { env: 'PARCELROOM_SMTP_PASSWORD', path: ['notifications', 'smtp', 'password'], doc: 'SMTP password' },
+  { env: 'PARCELROOM_SMS_URL', path: ['notifications', 'sms', 'url'], doc: 'SMS provider URL; unset = drop' },
+  { env: 'PARCELROOM_SMS_FROM', path: ['notifications', 'sms', 'from'], doc: 'SMS sender number' },
+  { env: 'PARCELROOM_SMS_USER', path: ['notifications', 'sms', 'user'], doc: 'SMS provider account' },
+  { env: 'PARCELROOM_SMS_PASSWORD', path: ['notifications', 'sms', 'password'], doc: 'SMS provider token' },
   { env: 'PARCELROOM_SHUTDOWN_TIMEOUT_MS', path: ['shutdownTimeoutMs'], doc: 'Grace period on SIGTERM' },
 ] as const;

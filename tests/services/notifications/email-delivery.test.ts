@@ -1,0 +1,320 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { type ParsedMail, simpleParser } from 'mailparser';
+import sharp from 'sharp';
+import { readLabelBarcodes } from '../../../pipelines/labels/barcode-reader.ts';
+import {
+  createOutboxRepository,
+  createSmsDropSender,
+  createSmtpSender,
+  type OutboxRepository,
+} from '../../../services/notifications/index.ts';
+import { createScratchFolder } from '../../support/databases.ts';
+import {
+  closedPort,
+  type NotificationBed,
+  openNotificationBed,
+  placePackage,
+  runUntil,
+  startSmtpServer,
+  type TestSmtpServer,
+  testWorker,
+} from './notification-fixtures.ts';
+
+const smtpTo = (server: TestSmtpServer) =>
+  createSmtpSender({
+    host: '127.0.0.1',
+    port: server.port,
+    secure: false,
+    requireTls: false,
+    timeoutMs: 5000,
+  });
+
+async function decodeQr(png: Buffer): Promise<string[]> {
+  const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const readings = await readLabelBarcodes({ data, width: info.width, height: info.height, channels: 1 });
+  return readings.filter((r) => r.format === 'QRCode').map((r) => r.text);
+}
+
+function inline(mail: ParsedMail, cid: string) {
+  return mail.attachments.find((a) => a.cid === cid);
+}
+
+describe('email delivery over a real SMTP server', () => {
+  let bed: NotificationBed;
+  let outbox: OutboxRepository;
+  const smsFolder = createScratchFolder('parcelroom-sms-');
+  const servers: TestSmtpServer[] = [];
+  const sms = createSmsDropSender(smsFolder.path);
+
+  before(async () => {
+    bed = await openNotificationBed();
+    outbox = createOutboxRepository(bed.db);
+  });
+  after(async () => {
+    for (const server of servers) await server.close();
+    await bed?.close();
+    smsFolder.remove();
+  });
+  beforeEach(async () => {
+    // Each test looks only at its own rows.
+    await bed.db.query(
+      `UPDATE notification_outbox SET status = 'cancelled' WHERE status IN ('pending', 'sending')`,
+    );
+  });
+
+  const serve = async (refuse?: (attempt: number) => number | undefined) => {
+    const server = await startSmtpServer(refuse);
+    servers.push(server);
+    return server;
+  };
+
+  test('the placed email carries the photo, the map, a QR code that decodes to the pickup token, the PIN and the shelf in words', async () => {
+    const server = await serve();
+    const placed = await placePackage(bed, { slotId: 'B3-2' });
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    const outcome = await worker.runOnce();
+    assert.equal(outcome.sent, 1);
+    assert.equal(server.mails.length, 1);
+
+    const mail = await simpleParser(server.mails[0]!.raw, { keepCidLinks: true });
+    assert.match(mail.subject ?? '', /Shelf B, level 3 \(from the floor\), second from the left/);
+    assert.equal(mail.messageId?.replace(/[<>]/g, '').endsWith('@room.example'), true);
+    assert.deepEqual(server.mails[0]!.to, [
+      (await bed.store.people.listResidents()).find((r) => r.id === placed.residentId)!.email,
+    ]);
+
+    const text = mail.text ?? '';
+    assert.match(text, new RegExp(`PIN: ${placed.pin}`));
+    assert.match(text, /Shelf B, level 3 \(from the floor\), second from the left \(slot B3-2\)/);
+    assert.match(text, /Hello Maya/);
+    assert.match(text, /1Z999AA10123456784 \(UPS\)/);
+    const html = typeof mail.html === 'string' ? mail.html : '';
+    assert.match(html, new RegExp(`>${placed.pin}</strong>`));
+    for (const cid of ['cid:package-photo', 'cid:shelf-map', 'cid:pickup-qr'])
+      assert.ok(html.includes(cid), cid);
+
+    const photo = inline(mail, 'package-photo');
+    assert.ok(photo, 'the photo is attached inline');
+    assert.equal(photo.contentType, 'image/jpeg');
+    assert.deepEqual(Buffer.from(photo.content), placed.photo);
+
+    const map = inline(mail, 'shelf-map');
+    assert.ok(map, 'the map is attached inline');
+    const mapInfo = await sharp(map.content).metadata();
+    assert.equal(mapInfo.format, 'png');
+    assert.equal(mapInfo.width, 480);
+
+    const qr = inline(mail, 'pickup-qr');
+    assert.ok(qr, 'the QR code is attached inline');
+    assert.deepEqual(await decodeQr(qr.content), [placed.token]);
+
+    // A signed photo link for this package, to the configured public URL.
+    const link = /http:\/\/127\.0\.0\.1:8080\/p\/([^/\s]+)\/photo/.exec(text);
+    assert.ok(link, 'the text links to the photo');
+
+    const row = await outbox.get(placed.outboxIds[0]!);
+    assert.equal(row?.status, 'sent');
+    assert.equal(row?.attempts, 1);
+    assert.equal(row?.messageId, mail.messageId);
+    assert.equal('pickupPin' in row!.payload, false, 'the PIN is scrubbed from the row once sent');
+    assert.equal('pickupToken' in row!.payload, false, 'the token is scrubbed from the row once sent');
+  });
+
+  test('a server that refuses three times with 451 and then accepts gets exactly one mail, and the row is sent after 4 attempts', async () => {
+    const server = await serve((attempt) => (attempt <= 3 ? 451 : undefined));
+    const placed = await placePackage(bed);
+    const { worker, metrics } = testWorker(bed, { email: smtpTo(server), sms });
+    const id = placed.outboxIds[0]!;
+    await runUntil(worker, async () => (await outbox.get(id))?.status === 'sent');
+    // More rounds change nothing: a sent row is never sent again.
+    for (let i = 0; i < 5; i++) await worker.runOnce();
+
+    assert.equal(server.attempts, 4);
+    assert.equal(server.mails.length, 1);
+    const row = await outbox.get(id);
+    assert.equal(row?.status, 'sent');
+    assert.equal(row?.attempts, 4);
+    assert.equal(row?.lastError, null);
+    const failed = await metrics.registry.getSingleMetricAsString(
+      'parcelroom_notifications_failed_attempts_total',
+    );
+    assert.match(failed, /channel="email"} 3/);
+  });
+
+  test('a server that keeps refusing with 451 parks the row after the last attempt, with the reply as the reason', async () => {
+    const server = await serve(() => 451);
+    const placed = await placePackage(bed);
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    const id = placed.outboxIds[0]!;
+    await runUntil(worker, async () => (await outbox.get(id))?.status === 'parked');
+    const row = await outbox.get(id);
+    assert.equal(row?.attempts, 5);
+    assert.equal(server.attempts, 5);
+    assert.equal(server.mails.length, 0);
+    assert.match(row?.lastError ?? '', /failed 5 times, last: SMTP 451/);
+    assert.ok(row?.payload.pickupPin, 'a parked row keeps what a retry by staff needs');
+  });
+
+  test('a 550 refusal parks the row at once: retrying cannot help', async () => {
+    const server = await serve(() => 550);
+    const placed = await placePackage(bed);
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    await worker.runOnce();
+    const row = await outbox.get(placed.outboxIds[0]!);
+    assert.equal(row?.status, 'parked');
+    assert.equal(row?.attempts, 1);
+    assert.match(row?.lastError ?? '', /^refused: SMTP 550/);
+  });
+
+  test('two workers racing over the same rows send each mail once', async () => {
+    const server = await serve();
+    const placed = [];
+    for (let i = 0; i < 12; i++)
+      placed.push(await placePackage(bed, { slotId: `A${(i % 5) + 1}-${(i % 4) + 1}` }));
+    const ids = placed.flatMap((p) => p.outboxIds);
+    const a = testWorker(bed, { email: smtpTo(server), sms }, { batchSize: 3, workerId: 'worker-a' });
+    const b = testWorker(bed, { email: smtpTo(server), sms }, { batchSize: 3, workerId: 'worker-b' });
+    const allSent = async () => {
+      const { rows } = await bed.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM notification_outbox WHERE id = ANY($1) AND status = 'sent'`,
+        [ids],
+      );
+      return rows[0]!.n === ids.length;
+    };
+    await Promise.all([runUntil(a.worker, allSent), runUntil(b.worker, allSent)]);
+
+    assert.equal(server.mails.length, ids.length);
+    const messageIds = await Promise.all(
+      server.mails.map(async (m) => (await simpleParser(m.raw)).messageId),
+    );
+    assert.equal(new Set(messageIds).size, ids.length, 'no message twice');
+    const { rows } = await bed.db.query<{ claimed_by: string; attempts: number }>(
+      'SELECT claimed_by, attempts FROM notification_outbox WHERE id = ANY($1)',
+      [ids],
+    );
+    assert.ok(rows.every((r) => r.attempts === 1));
+    assert.deepEqual(new Set(rows.map((r) => r.claimed_by)), new Set(['worker-a', 'worker-b']));
+  });
+
+  test('a worker that dies after the server took the mail leaves a row that comes back after its lease and goes out again with the same Message-ID', async () => {
+    const server = await serve();
+    const placed = await placePackage(bed);
+    const id = placed.outboxIds[0]!;
+    const email = smtpTo(server);
+    // The "crashed" worker claims with a short lease and hands the mail over, but never records it.
+    const { compose } = testWorker(bed, { email, sms });
+    const [claimed] = await outbox.claimDue({ workerId: 'crashed', limit: 1, leaseMs: 1000 });
+    assert.equal(claimed?.id, id);
+    const message = await compose({ ...claimed!, template: 'package_placed' });
+    assert.equal(message.kind, 'email');
+    if (message.kind === 'email') await email.send(message.email);
+    const { worker } = testWorker(bed, { email, sms }, { workerId: 'survivor' });
+    assert.equal((await worker.runOnce()).claimed, 0, 'the lease holds while it runs');
+    await runUntil(worker, async () => (await outbox.get(id))?.status === 'sent');
+    const row = await outbox.get(id);
+    assert.equal(row?.attempts, 2);
+    assert.equal(row?.claimedBy, 'survivor');
+    // The stale claim can no longer change the row.
+    assert.equal(await outbox.markSent(claimed!, 'stale'), false);
+    assert.equal(await outbox.markParked(claimed!, 'stale'), false);
+    assert.equal((await outbox.get(id))?.status, 'sent');
+    // The one documented double: both copies carry the same Message-ID, so it is recognisable.
+    assert.equal(server.mails.length, 2);
+    const [first, second] = await Promise.all(server.mails.map((m) => simpleParser(m.raw)));
+    assert.equal(first!.messageId, second!.messageId);
+    assert.equal(row?.messageId, first!.messageId);
+  });
+
+  test('a row whose payload lacks the PIN is parked with an error naming the field, and nothing is sent', async () => {
+    const server = await serve();
+    const placed = await placePackage(bed, { email: null });
+    const { rows } = await bed.db.query<{ id: number }>(
+      `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
+       VALUES ($1, 'email', 'maya@residents.example', 'package_placed', $2, $3) RETURNING id`,
+      [
+        placed.eventId,
+        JSON.stringify({ packageId: placed.packageId, slotId: 'B3-2', residentId: placed.residentId }),
+        `bad-${placed.packageId}`,
+      ],
+    );
+    const unknown = await bed.db.query<{ id: number }>(
+      `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
+       VALUES ($1, 'email', 'maya@residents.example', 'package_teleported', '{}', $2) RETURNING id`,
+      [placed.eventId, `unknown-${placed.packageId}`],
+    );
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    await worker.runOnce();
+    const row = await outbox.get(rows[0]!.id);
+    assert.equal(row?.status, 'parked');
+    assert.equal(
+      row?.lastError,
+      'package_placed: payload.pickupPin is required: the kiosk puts the pickup PIN into the outbox payload',
+    );
+    const other = await outbox.get(unknown.rows[0]!.id);
+    assert.equal(other?.status, 'parked');
+    assert.equal(other?.lastError, 'unknown template "package_teleported"');
+    assert.equal(server.attempts, 0);
+  });
+
+  test('a message naming another resident than the package is addressed to is parked, never sent', async () => {
+    const server = await serve();
+    const mine = await placePackage(bed, { email: null });
+    const theirs = await placePackage(bed, { email: null });
+    const { rows } = await bed.db.query<{ id: number }>(
+      `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
+       VALUES ($1, 'email', 'someone@else.example', 'package_placed', $2, $3) RETURNING id`,
+      [
+        mine.eventId,
+        JSON.stringify({
+          packageId: mine.packageId,
+          slotId: 'B3-2',
+          residentId: theirs.residentId,
+          pickupPin: '1234',
+          pickupToken: 'pk_abcdefgh',
+        }),
+        `mismatch-${mine.packageId}`,
+      ],
+    );
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    await worker.runOnce();
+    const row = await outbox.get(rows[0]!.id);
+    assert.equal(row?.status, 'parked');
+    assert.match(row?.lastError ?? '', /is addressed to resident .*, not to resident/);
+    assert.equal(server.attempts, 0);
+  });
+
+  test('a placed email for a package already picked up is cancelled, not sent', async () => {
+    const server = await serve();
+    const placed = await placePackage(bed);
+    await bed.db.query(
+      `UPDATE packages SET state = 'picked_up', slot_id = NULL, picked_up_at = now() WHERE id = $1`,
+      [placed.packageId],
+    );
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    const outcome = await worker.runOnce();
+    assert.equal(outcome.cancelled, 1);
+    const row = await outbox.get(placed.outboxIds[0]!);
+    assert.equal(row?.status, 'cancelled');
+    assert.match(row?.lastError ?? '', /is picked_up/);
+    assert.equal(server.attempts, 0);
+  });
+
+  test('an unreachable SMTP server counts as a failed attempt and the row waits for the next', async () => {
+    const port = await closedPort();
+    const placed = await placePackage(bed);
+    const email = createSmtpSender({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      requireTls: false,
+      timeoutMs: 2000,
+    });
+    const { worker } = testWorker(bed, { email, sms });
+    const outcome = await worker.runOnce();
+    assert.equal(outcome.retried, 1);
+    const row = await outbox.get(placed.outboxIds[0]!);
+    assert.equal(row?.status, 'pending');
+    assert.match(row?.lastError ?? '', /ECONNECTION|ECONNREFUSED/);
+  });
+});
