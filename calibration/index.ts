@@ -13,6 +13,7 @@ export {
   type StrobeZone,
   slotIdPattern,
 } from './layout-schema.ts';
+export * from './locator/index.ts';
 export {
   checkLayoutFile,
   formatLayoutReport,

@@ -1,5 +1,6 @@
 export { type DatasetOptions, type DatasetSummary, exportDataset, randomScene } from './dataset/index.ts';
 export * from './labels/index.ts';
+export { type SimulatedLocatorRigOptions, simulatedLocatorRig } from './locator-rig.ts';
 export { type OpenRoomOptions, openDemoRoom, openSimulatedRoom } from './open-simulated-room.ts';
 export {
   createRoomRenderer,
