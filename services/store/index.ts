@@ -6,6 +6,12 @@ export {
   type NewRoomEvent,
   type RoomEvent,
 } from './event-log.ts';
+export {
+  type AppliedBatch,
+  createLedgerRepository,
+  type LedgerBatch,
+  type LedgerRepository,
+} from './ledger-repository.ts';
 export { type MigrationResult, migrateToLatest, migrationsDir } from './migrate.ts';
 export { type DatabaseSettings, openDatabase } from './open-database.ts';
 export {

@@ -1,5 +1,6 @@
 import type { Database } from './database.ts';
 import { createEventLog } from './event-log.ts';
+import { createLedgerRepository } from './ledger-repository.ts';
 import { createPackageRepository } from './package-repository.ts';
 import { createPeopleRepository } from './people-repository.ts';
 import { createRoomRepository } from './room-repository.ts';
@@ -12,6 +13,7 @@ export function createStore(db: Database) {
     people: createPeopleRepository(db),
     packages: createPackageRepository(db),
     events: createEventLog(db),
+    ledger: createLedgerRepository(db),
     /** True when the database answers a trivial query within `timeoutMs`. */
     async ping(timeoutMs = 2000): Promise<boolean> {
       let timer: NodeJS.Timeout | undefined;

@@ -20,7 +20,7 @@ export const box = { x: 100, y: 100, width: 80, height: 60 };
 export function appeared(
   atMs: number,
   slotId: string,
-  extra: Partial<Extract<LedgerObservation, { kind: 'appeared' }>> = {},
+  extra: Partial<Extract<LedgerObservation, { slotId: string }>> = {},
 ): LedgerInput {
   return {
     type: 'observed',
