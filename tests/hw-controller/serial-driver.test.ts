@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { loadLayoutFile, type RoomLayout } from '../../calibration/index.ts';
+import {
+  createLocatorClient,
+  DeviceEmulator,
+  HwCommandError,
+  type HwDaemon,
+  HwDriverError,
+  type LocatorClient,
+  limitsFromLayout,
+  SerialDriver,
+  slotTarget,
+  startHwDaemon,
+} from '../../hw-controller/index.ts';
+import { eventually } from '../support/hw-link.ts';
+import { openPtyPair, type PtyPair } from '../support/pty-pair.ts';
+
+describe('the serial driver over a socat pty pair, with the device emulator on the far end', () => {
+  let layout: RoomLayout;
+  let pty: PtyPair;
+  let device: DeviceEmulator;
+  let daemon: HwDaemon;
+  let client: LocatorClient;
+
+  before(async () => {
+    layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
+    pty = await openPtyPair();
+    device = await DeviceEmulator.open(pty.devicePath);
+    const driver = await SerialDriver.open({ path: pty.hostPath, replyTimeoutMs: 100, attempts: 2 });
+    daemon = await startHwDaemon({
+      bind: 'tcp://127.0.0.1:*',
+      driver,
+      limits: limitsFromLayout(layout),
+      heartbeatTimeoutMs: 400,
+    });
+    client = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 100, requestTimeoutMs: 500 });
+  });
+
+  after(async () => {
+    await client?.close();
+    await daemon?.close();
+    await device?.close();
+    await pty?.close();
+  });
+
+  test('the daemon starts the device dark and locked, then pointing sends AIM, LASER and STROBE lines the device confirms', async () => {
+    assert.deepEqual(device.state.log.slice(0, 3), ['PING', 'OFF', 'DOOR 0']);
+    const target = slotTarget(layout, 'A4-3');
+    const state = await client.pointAt({ ...target, strobePattern: 'pulse' });
+    assert.equal(state.driver, 'serial');
+    assert.equal(state.laser.on, true);
+    assert.deepEqual(device.state.log.slice(-3), [
+      `AIM ${target.panDeg.toFixed(2)} ${target.tiltDeg.toFixed(2)}`,
+      'LASER 1',
+      'STROBE Z1 PULSE',
+    ]);
+    assert.equal(device.state.laser.on, true);
+    assert.equal(device.state.laser.panDeg, Number(target.panDeg.toFixed(2)));
+    assert.deepEqual(device.state.strobes, { Z1: 'PULSE' });
+
+    await client.unlockDoor(1000);
+    assert.equal(device.state.doorUnlocked, true);
+    await client.lockDoor();
+    assert.equal(device.state.doorUnlocked, false);
+    await client.off();
+    assert.equal(device.state.laser.on, false);
+    assert.deepEqual(device.state.strobes, {});
+  });
+
+  test('a device that stops answering makes the command fail with driver_failed, and the daemon reports everything off', async () => {
+    device.silent = true;
+    try {
+      await assert.rejects(client.pointAt(slotTarget(layout, 'B1-1')), (error: HwCommandError) => {
+        assert.ok(error instanceof HwCommandError);
+        assert.equal(error.code, 'driver_failed');
+        assert.match(error.message, /did not confirm AIM after 2 attempts: no reply within 100 ms/);
+        return true;
+      });
+    } finally {
+      device.silent = false;
+    }
+    const state = await client.state();
+    assert.equal(state.laser.on, false);
+    assert.equal(state.cause, 'driver-error');
+    const recovered = await client.pointAt(slotTarget(layout, 'B1-1'));
+    assert.equal(recovered.laser.on, true, 'the next command works again');
+    assert.equal(device.state.laser.on, true);
+  });
+
+  test('the heartbeat watchdog switches the device’s laser off when the client goes quiet', async () => {
+    // The other client wants nothing lit; it would otherwise (rightly) light its own target again.
+    await client.off();
+    const quiet = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 100 });
+    await quiet.pointAt(slotTarget(layout, 'C3-2'));
+    assert.equal(device.state.laser.on, true);
+    await quiet.close();
+    await eventually('the device laser to go off', () => (device.state.laser.on ? undefined : true));
+    assert.equal(daemon.state().cause, 'link-lost');
+    assert.equal(device.state.log.at(-1), 'OFF');
+  });
+
+  test('a missing serial port fails at open with the path and the reason', async () => {
+    await assert.rejects(SerialDriver.open({ path: `${pty.hostPath}-missing` }), (error: Error) => {
+      assert.ok(error instanceof HwDriverError);
+      assert.match(error.message, /cannot open serial port .*host-missing/);
+      return true;
+    });
+  });
+});
