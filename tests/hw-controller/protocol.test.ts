@@ -75,14 +75,15 @@ describe('hw protocol messages', () => {
       { type: 'ping', id: 1.5 },
       { type: 'ping', id: 0 },
       { type: 'ping' },
-      { type: 'aim', id: 1, panDeg: 1e400, tiltDeg: 0 },
+      '{"type":"aim","id":1,"panDeg":1e400,"tiltDeg":0}',
       { type: 'laser-on', id: 1, maxOnMs: 0 },
       { type: 'strobe-on', id: 1, zoneId: 'Z1', pattern: 'disco', durationMs: 10 },
       { type: 'strobe-on', id: 1, zoneId: 'no spaces', pattern: 'flash', durationMs: 10 },
     ];
     for (const body of bodies) {
-      const decoded = decodeRequest([Buffer.from(protocolTag), Buffer.from(JSON.stringify(body))]);
-      assert.equal(decoded.ok, false, JSON.stringify(body));
+      const json = typeof body === 'string' ? body : JSON.stringify(body);
+      const decoded = decodeRequest([Buffer.from(protocolTag), Buffer.from(json)]);
+      assert.equal(decoded.ok, false, json);
       if (!decoded.ok) assert.equal(decoded.code, 'malformed');
     }
   });
