@@ -13,7 +13,22 @@ export {
   type StrobeZone,
   slotIdPattern,
 } from './layout-schema.ts';
-export * from './locator/index.ts';
+// The HTTP rig (sharp, fetch) stays out of this face: import calibration/locator/index.ts for it.
+export {
+  type CalibrationProgress,
+  calibrateLocator,
+  findLaserDot,
+  fitMountModel,
+  type LocatorCalibration,
+  LocatorCalibrationError,
+  type LocatorCalibrationOptions,
+  type LocatorCalibrationResult,
+  type LocatorRig,
+  type MountModel,
+  type RgbFrame,
+  type SlotResidual,
+  withLocatorCalibration,
+} from './locator/index.ts';
 export {
   checkLayoutFile,
   formatLayoutReport,

@@ -22,6 +22,7 @@ export {
   findLaserDot,
   type RgbFrame,
 } from './dot-finder.ts';
+export { type HttpRigOptions, httpLocatorRig } from './http-rig.ts';
 export type { LocatorRig } from './locator-rig.ts';
 export {
   aimModel,
@@ -35,3 +36,4 @@ export {
   nominalMountModel,
 } from './mount-model.ts';
 export { type Aim, coarseGrid } from './sweep-plan.ts';
+export { withLocatorCalibration } from './write-calibration.ts';

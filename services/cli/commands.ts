@@ -4,6 +4,7 @@ import { startService } from '../app/index.ts';
 import { loadConfig, redactConfig } from '../config/index.ts';
 import { createLogger } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
+import { addCalibrateCommands } from './calibrate-commands.ts';
 import { addDetectCommands } from './detect-commands.ts';
 import { addHwCommands } from './hw-commands.ts';
 import { addLabelCommands } from './label-commands.ts';
@@ -91,6 +92,7 @@ export function buildProgram(): Command {
   addDetectCommands(program);
   addLabelCommands(program);
   addHwCommands(program);
+  addCalibrateCommands(program);
 
   return program;
 }

@@ -1,4 +1,4 @@
-import { LayoutError } from '../../calibration/index.ts';
+import { LayoutError, LocatorCalibrationError } from '../../calibration/index.ts';
 import { HwControllerError } from '../../hw-controller/index.ts';
 import { DatasetError, DetectorError, ImageInputError, OcrError } from '../../models/index.ts';
 import { LabelImageError, LabelInputError } from '../../pipelines/index.ts';
@@ -13,6 +13,7 @@ function report(error: unknown): never {
     error instanceof ConfigError ||
     error instanceof StoreError ||
     error instanceof LayoutError ||
+    error instanceof LocatorCalibrationError ||
     error instanceof HwControllerError ||
     error instanceof ScenarioError ||
     error instanceof SimulatorCommandError ||
