@@ -3,9 +3,11 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
+import type { PhotoLinks } from '../notifications/index.ts';
 import type { Store } from '../store/index.ts';
 import { errorHandler, notFoundHandler } from './error-handling.ts';
 import { healthRoutes } from './health-routes.ts';
+import { photoLinkRoutes } from './photo-link-routes.ts';
 import { roomRoutes } from './room-routes.ts';
 
 export interface AppDependencies {
@@ -13,9 +15,11 @@ export interface AppDependencies {
   metrics: ServiceMetrics;
   logger: Logger;
   bodyLimitKb: number;
+  /** Verifies the residents' signed photo links; without it `/p/…` is not served. */
+  photoLinks?: PhotoLinks | undefined;
 }
 
-export function createApp({ store, metrics, logger, bodyLimitKb }: AppDependencies): Express {
+export function createApp({ store, metrics, logger, bodyLimitKb, photoLinks }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -42,6 +46,7 @@ export function createApp({ store, metrics, logger, bodyLimitKb }: AppDependenci
   app.use(express.json({ limit: `${bodyLimitKb}kb` }));
   app.use(healthRoutes(store, metrics));
   app.use('/api', roomRoutes(store));
+  if (photoLinks) app.use(photoLinkRoutes(store, photoLinks));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

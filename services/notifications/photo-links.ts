@@ -46,8 +46,10 @@ export function createPhotoLinks(secret: string | Buffer): PhotoLinks {
       const match = /^([0-9a-f]{32})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
       if (!match) return { ok: false, reason: 'malformed' };
       const [, hex, expiry, given] = match as unknown as [string, string, string, string];
-      const expected = signature(`${hex}.${expiry}`);
-      const presented = Buffer.from(given, 'base64url');
+      // Compared as text: base64 leaves spare bits in the last character, and decoding first
+      // would accept several spellings of one signature.
+      const expected = Buffer.from(signature(`${hex}.${expiry}`).toString('base64url'));
+      const presented = Buffer.from(given);
       if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
         return { ok: false, reason: 'tampered' };
       }
