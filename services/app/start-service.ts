@@ -7,6 +7,7 @@ import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
+import { createNotificationService, type NotificationService } from '../notifications/index.ts';
 import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
 import { createStore, migrateToLatest, openDatabase, type Store } from '../store/index.ts';
 import { roomRecordFromLayout } from './room-record.ts';
@@ -45,6 +46,7 @@ export async function startService(
     metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
   );
   let server: Server | undefined;
+  let notifications: NotificationService | undefined;
   try {
     logger.info({ database: db.kind, location: db.location }, 'database open');
     const migrations = await migrateToLatest(db, logger);
@@ -77,7 +79,25 @@ export async function startService(
       payload: { database: db.kind, layoutSync: sync },
     });
 
-    const app = createApp({ store, metrics, logger, bodyLimitKb: config.http.bodyLimitKb });
+    // Built even when the worker is off, so photo links from messages already sent keep working.
+    notifications = createNotificationService({
+      db,
+      settings: config.notifications,
+      logger,
+      registry: metrics.registry,
+    });
+    if (config.notifications.enabled) {
+      notifications.start();
+      logger.info(notifications.describeDelivery(), 'notifications sending');
+    }
+
+    const app = createApp({
+      store,
+      metrics,
+      logger,
+      bodyLimitKb: config.http.bodyLimitKb,
+      photoLinks: notifications.photoLinks,
+    });
     server = createServer(app);
     // Slow or stalled clients must not hold sockets forever.
     server.headersTimeout = 15_000;
@@ -117,6 +137,7 @@ export async function startService(
 
     let stopping: Promise<void> | undefined;
     const httpServer = server;
+    const notificationService = notifications;
     return {
       url,
       port,
@@ -132,6 +153,7 @@ export async function startService(
           await closed;
           clearTimeout(grace);
           await simulator?.close();
+          await notificationService.stop();
           await db.close();
           logger.info('stopped');
         })();
@@ -140,6 +162,7 @@ export async function startService(
     };
   } catch (error) {
     server?.close();
+    await notifications?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;
   }

@@ -113,9 +113,28 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
 }
 
-/** The config with the database password hidden, for `parcelroom config print` and start logs. */
+/** The config with passwords and secrets hidden, for `parcelroom config print` and start logs. */
 export function redactConfig(config: ServiceConfig): ServiceConfig {
-  if (!config.database.url) return config;
+  const hidden = (value: string | undefined) => (value === undefined ? undefined : '***');
+  const { notifications } = config;
+  const redacted: ServiceConfig = {
+    ...config,
+    notifications: {
+      ...notifications,
+      ...(notifications.linkSecret !== undefined ? { linkSecret: hidden(notifications.linkSecret) } : {}),
+      smtp: {
+        ...notifications.smtp,
+        ...(notifications.smtp.password !== undefined
+          ? { password: hidden(notifications.smtp.password) }
+          : {}),
+      },
+      sms: {
+        ...notifications.sms,
+        ...(notifications.sms.password !== undefined ? { password: hidden(notifications.sms.password) } : {}),
+      },
+    },
+  };
+  if (!config.database.url) return redacted;
   let url = config.database.url;
   try {
     const parsed = new URL(url);
@@ -124,5 +143,5 @@ export function redactConfig(config: ServiceConfig): ServiceConfig {
   } catch {
     url = '***';
   }
-  return { ...config, database: { ...config.database, url } };
+  return { ...redacted, database: { ...config.database, url } };
 }

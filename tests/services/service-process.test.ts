@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createStore, migrateToLatest, openDatabase } from '../../services/store/index.ts';
+import { createStore, migrateToLatest, migrationsDir, openDatabase } from '../../services/store/index.ts';
 import { type BackendKind, createScratchBackend, type ScratchBackend } from '../support/databases.ts';
 import { runCli, startServiceProcess } from '../support/service-process.ts';
 
@@ -33,7 +34,9 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
 
         const metrics = await (await fetch(`${service.url}/metrics`)).text();
         assert.match(metrics, /parcelroom_process_cpu_seconds_total/);
-        assert.match(metrics, /parcelroom_db_migrations_applied 1/);
+        // Every migration file counts; the number grows as the schema does.
+        const migrationFiles = readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).length;
+        assert.match(metrics, new RegExp(`parcelroom_db_migrations_applied ${migrationFiles}\\b`));
         assert.match(
           metrics,
           /parcelroom_http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/,
