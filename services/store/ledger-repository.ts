@@ -298,7 +298,8 @@ export function createLedgerRepository(db: Database) {
             roomId,
             d.slotId,
             d.evidence.cameraId,
-            d.evidence.confidence,
+            // A column of type real: a confidence too small for it is zero, not an error.
+            Math.fround(d.evidence.confidence),
             JSON.stringify(d.evidence.box),
             ids?.frameImageId ?? null,
             at(d.atMs),

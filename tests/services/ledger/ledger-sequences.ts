@@ -55,7 +55,13 @@ export const gap = fc.oneof(
 /** A run: actions, each after a gap in ms. */
 export const run = fc.array(fc.tuple(action, gap), { minLength: 1, maxLength: 80, size: 'max' });
 
-export function toInput(a: Action, state: LedgerState, atMs: number, nextId: () => string): LedgerInput {
+export function toInput(
+  a: Action,
+  state: LedgerState,
+  atMs: number,
+  nextId: () => string,
+  residentIds: readonly string[] = residents,
+): LedgerInput {
   const deliveries = Object.values(state.deliverySessions);
   const pickups = Object.values(state.pickupSessions);
   switch (a.kind) {
@@ -69,7 +75,7 @@ export function toInput(a: Action, state: LedgerState, atMs: number, nextId: () 
         atMs,
         sessionId: session?.id ?? 'no-session',
         packageId: nextId(),
-        residentId: residents[a.resident]!,
+        residentId: residentIds[a.resident]!,
       };
     }
     case 'endDelivery':
@@ -79,9 +85,9 @@ export function toInput(a: Action, state: LedgerState, atMs: number, nextId: () 
         sessionId: deliveries[a.session % Math.max(1, deliveries.length)]?.id ?? 'x',
       };
     case 'startPickup': {
-      const withPackages = residents.filter((r) => placedPackagesOf(state, r).length > 0);
+      const withPackages = residentIds.filter((r) => placedPackagesOf(state, r).length > 0);
       const residentId =
-        withPackages[a.resident % Math.max(1, withPackages.length)] ?? residents[a.resident]!;
+        withPackages[a.resident % Math.max(1, withPackages.length)] ?? residentIds[a.resident]!;
       const busy = new Set(pickups.filter((s) => s.endedAtMs === null).flatMap((s) => s.packageIds));
       const placed = placedPackagesOf(state, residentId).filter((p) => !busy.has(p.id));
       return {
