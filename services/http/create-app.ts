@@ -31,6 +31,16 @@ export function createApp({ store, metrics, logger, bodyLimitKb, photoLinks }: A
       autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // A photo link is a credential: whoever reads the log must not be able to open it.
+      serializers: {
+        req: (req: { url?: string; params?: Record<string, unknown> }) => {
+          if (req.url?.startsWith('/p/')) {
+            req.url = req.url.replace(/^\/p\/[^/?]*/, '/p/***');
+            if (req.params?.token) req.params = { ...req.params, token: '***' };
+          }
+          return req;
+        },
+      },
     }),
   );
   app.use((req, res, next) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { pino } from 'pino';
 import { createApp } from '../../../services/http/index.ts';
 import { createServiceMetrics } from '../../../services/metrics/index.ts';
 import { createPhotoLinks } from '../../../services/notifications/index.ts';
@@ -141,6 +142,31 @@ describe('GET /p/:token/photo', () => {
       `/p/${placed.packageId}/photo`,
     ]) {
       assert.equal((await fetch(`${base}${path}`)).status, 404, path);
+    }
+  });
+
+  test('the request log shows a photo link without its token', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const app = createApp({
+      store: bed.store,
+      metrics: createServiceMetrics(),
+      logger,
+      bodyLimitKb: 64,
+      photoLinks: links,
+    });
+    const logged = createServer(app);
+    await new Promise<void>((resolve) => logged.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const token = links.sign(placed.packageId, inAWeek());
+      const res = await fetch(`http://127.0.0.1:${(logged.address() as AddressInfo).port}/p/${token}/photo`);
+      assert.equal(res.status, 200);
+      await res.arrayBuffer();
+      const request = lines.map((l) => JSON.parse(l)).find((l) => l.req?.url?.startsWith('/p/'));
+      assert.equal(request?.req.url, '/p/***/photo');
+      assert.ok(!lines.join('').includes(token));
+    } finally {
+      await new Promise<void>((resolve) => logged.close(() => resolve()));
     }
   });
 });
