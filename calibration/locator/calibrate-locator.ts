@@ -153,20 +153,33 @@ export async function calibrateLocator(
       );
   }
 
-  const sample = async (aim: Aim): Promise<Sample> => {
-    await rig.aim(aim.panDeg, aim.tiltDeg);
+  /** Laser-on then laser-off frames of the given cameras, with the dot search on each pair. */
+  const shoot = async (ids: readonly string[]) => {
     await rig.laser(true);
     const on = new Map<string, RgbFrame>();
-    for (const camera of cameras) on.set(camera.id, await rig.grab(camera.id));
+    for (const id of ids) on.set(id, await rig.grab(id));
     await rig.laser(false);
+    const found = new Map<string, { search: DotSearch; frame: RgbFrame }>();
+    for (const id of ids) {
+      const onFrame = on.get(id)!;
+      found.set(id, { search: findLaserDot(onFrame, await rig.grab(id)), frame: onFrame });
+    }
+    return found;
+  };
+
+  const sample = async (aim: Aim): Promise<Sample> => {
+    await rig.aim(aim.panDeg, aim.tiltDeg);
+    const searches = await shoot(cameras.map((c) => c.id));
+    // Someone walking past or a second red spot spoils one pair; a second pair usually is clean.
+    const disturbed = [...searches].filter(([, s]) => !s.search.found && s.search.reason !== 'no-dot');
+    if (disturbed.length > 0)
+      for (const [id, again] of await shoot(disturbed.map(([id]) => id))) searches.set(id, again);
     const result: Sample = { aim, searches: new Map(), dotsPx: new Map(), rays: [] };
     for (const camera of cameras) {
-      const off = await rig.grab(camera.id);
-      const onFrame = on.get(camera.id)!;
-      const search = findLaserDot(onFrame, off);
+      const { search, frame } = searches.get(camera.id)!;
       result.searches.set(camera.id, search);
       if (!search.found) continue;
-      const k = camera.view.resolution.width / onFrame.width;
+      const k = camera.view.resolution.width / frame.width;
       const px = { x: search.dot.x * k, y: search.dot.y * k };
       result.dotsPx.set(camera.id, px);
       result.rays.push(camera.rayThrough(px.x, px.y));

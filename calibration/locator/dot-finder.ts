@@ -16,7 +16,7 @@ export interface FoundDot {
 
 export type DotSearch =
   | { found: true; dot: FoundDot }
-  | { found: false; reason: 'no-dot' | 'ambiguous' | 'size-mismatch'; detail: string };
+  | { found: false; reason: 'no-dot' | 'ambiguous' | 'not-a-dot'; detail: string };
 
 export interface DotFinderOptions {
   /** Largest dot, as a share of the frame width (its radius); default 0.02 (26 px at 1280). */
@@ -30,9 +30,10 @@ export interface DotFinderOptions {
  * pixel is how much redder it became: the rise in red minus the rise in green and blue, so a
  * strobe or a light change (every channel rises) scores nothing. The threshold follows the
  * frame's own noise (a robust spread of the score over a sample of pixels). Blobs above it are
- * kept if dot-sized and compact; a person moving between the two frames makes large or
- * scattered blobs, which are dropped, and a second dot-like blob almost as strong as the best
- * makes the answer ambiguous rather than a guess.
+ * kept if dot-sized, compact and on a background that did not change around them: a person
+ * moving between the two frames makes large, scattered blobs or a red hand on a changed
+ * surround, which are dropped. A second dot-like blob nearly as strong as the best makes the
+ * answer ambiguous rather than a guess.
  */
 export function findLaserDot(on: RgbFrame, off: RgbFrame, options: DotFinderOptions = {}): DotSearch {
   if (on.width !== off.width || on.height !== off.height)
@@ -112,14 +113,21 @@ export function findLaserDot(on: RgbFrame, off: RgbFrame, options: DotFinderOpti
       rejected.push(`${area} px at (${Math.round(sx / sum)}, ${Math.round(sy / sum)})`);
       continue;
     }
+    const moving = unsteadySurround(on, off, { minX, minY, maxX, maxY }, extent, threshold);
+    if (moving > 0.05) {
+      rejected.push(
+        `${area} px at (${Math.round(sx / sum)}, ${Math.round(sy / sum)}) on a changing background`,
+      );
+      continue;
+    }
     dots.push({ x: sx / sum, y: sy / sum, areaPx: area, strength: sum });
   }
   if (dots.length === 0) {
     if (rejected.length > 0)
       return {
         found: false,
-        reason: 'size-mismatch',
-        detail: `red changes of the wrong size or shape only: ${rejected.slice(0, 3).join(', ')}`,
+        reason: 'not-a-dot',
+        detail: `red changes that are not a laser dot only: ${rejected.slice(0, 3).join(', ')}`,
       };
     return { found: false, reason: 'no-dot', detail: `nothing turned red above ${Math.round(threshold)}` };
   }
@@ -133,4 +141,39 @@ export function findLaserDot(on: RgbFrame, off: RgbFrame, options: DotFinderOpti
       detail: `two red spots: (${best.x.toFixed(1)}, ${best.y.toFixed(1)}) and (${second.x.toFixed(1)}, ${second.y.toFixed(1)})`,
     };
   return { found: true, dot: best };
+}
+
+/**
+ * Share of the pixels in a ring around a blob (beyond the dot's bloom) that changed between the
+ * frames more than the ring changed as a whole. A strobe or the room light changes the ring
+ * evenly, so only its median change is taken out; a person's edge changes it unevenly.
+ */
+function unsteadySurround(
+  on: RgbFrame,
+  off: RgbFrame,
+  box: { minX: number; minY: number; maxX: number; maxY: number },
+  extent: number,
+  threshold: number,
+): number {
+  const inner = Math.ceil(extent / 2) + 2;
+  const outer = inner + Math.max(4, extent);
+  const x0 = Math.max(0, box.minX - outer);
+  const x1 = Math.min(on.width - 1, box.maxX + outer);
+  const y0 = Math.max(0, box.minY - outer);
+  const y1 = Math.min(on.height - 1, box.maxY + outer);
+  const changes: number[][] = [[], [], []];
+  for (let y = y0; y <= y1; y++)
+    for (let x = x0; x <= x1; x++) {
+      if (x >= box.minX - inner && x <= box.maxX + inner && y >= box.minY - inner && y <= box.maxY + inner)
+        continue;
+      const o = (y * on.width + x) * 3;
+      for (let c = 0; c < 3; c++) changes[c]!.push(on.rgb[o + c]! - off.rgb[o + c]!);
+    }
+  const total = changes[0]!.length;
+  if (total === 0) return 0;
+  const medians = changes.map((values) => [...values].sort((a, b) => a - b)[values.length >> 1]!);
+  let unsteady = 0;
+  for (let i = 0; i < total; i++)
+    if (changes.some((values, c) => Math.abs(values[i]! - medians[c]!) > threshold)) unsteady++;
+  return unsteady / total;
 }
