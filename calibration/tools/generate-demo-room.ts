@@ -3,10 +3,11 @@
  * locator, with camera polygons derived from the camera poses. Run with
  * `npx tsx calibration/tools/generate-demo-room.ts` after changing anything below.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import type { RoomLayout } from '../layout-schema.ts';
+import { parseLayout } from '../parse-layout.ts';
 import { deriveCameraViews } from './derive-camera-views.ts';
 
 const unitWidthCm = 120;
@@ -70,7 +71,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     '# are derived from the camera poses (see docs/layout.md). Edit the generator, not this file.',
     '',
   ].join('\n');
-  const document = new Document(demoLayout());
+  // The locator calibration is measured, not generated (`parcelroom calibrate locator
+  // --in-process --write`): keep the one in the file, to be redone after moving shelves or mount.
+  const layout = demoLayout();
+  const previous = existsSync(target) ? parseLayout(readFileSync(target, 'utf8'), target) : undefined;
+  const calibration = previous?.layout?.locator?.calibration;
+  if (calibration && layout.locator) layout.locator.calibration = calibration;
+  const document = new Document(layout);
+  const slotTargets = document.getIn(['locator', 'calibration', 'slotTargets']);
+  if (isMap(slotTargets)) for (const pair of slotTargets.items) if (isMap(pair.value)) pair.value.flow = true;
   // Leaf collections (points, sizes, polygons, homographies) read best on one line.
   visit(document, {
     Map(_, node) {
@@ -83,5 +92,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     },
   });
   writeFileSync(target, header + document.toString({ lineWidth: 0, flowCollectionPadding: false }));
-  process.stdout.write(`wrote ${target}\n`);
+  process.stdout.write(
+    `wrote ${target}${calibration ? ` (kept the locator calibration of ${calibration.calibratedAt})` : ''}\n`,
+  );
 }
