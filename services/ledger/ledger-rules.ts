@@ -29,6 +29,8 @@ export type LedgerInputErrorCode =
 /** An input the ledger refuses; the state is unchanged. `code` is stable, `message` says why. */
 export class LedgerInputError extends Error {
   override readonly name = 'LedgerInputError';
+  /** The type of the refused input, filled in by whoever submitted it (for logs and metrics). */
+  inputType = 'unknown';
   constructor(
     readonly code: LedgerInputErrorCode,
     message: string,

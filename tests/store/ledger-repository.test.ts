@@ -2,50 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { durableView, type LedgerInput, LedgerInputError, RoomLedger } from '../../services/ledger/index.ts';
-import {
-  createStore,
-  type Database,
-  migrateToLatest,
-  openDatabase,
-  type Store,
-  StoreError,
-} from '../../services/store/index.ts';
+import { type Database, StoreError } from '../../services/store/index.ts';
 import { countingIds, box as testBox, uuid } from '../services/ledger/ledger-fixtures.ts';
 import { type Action, run, toInput } from '../services/ledger/ledger-sequences.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
-import { DurableLedger, ledgerRoom, pictures, roomId } from './ledger-store-harness.ts';
-
-interface World {
-  scratch: ScratchDatabase;
-  db: Database;
-  store: Store;
-  alice: string;
-  bob: string;
-  courier: string;
-}
-
-async function openWorld(): Promise<World> {
-  const scratch = await createScratchDatabase();
-  const db = await openDatabase({ url: scratch.url, dataDir: '', poolSize: 3 });
-  await migrateToLatest(db);
-  const store = createStore(db);
-  await store.rooms.sync(ledgerRoom());
-  const alice = await store.people.addResident({
-    apartment: '4B',
-    firstName: 'Alice',
-    lastName: 'Martin',
-    email: 'alice@example.test',
-    phone: '+15550100',
-  });
-  const bob = await store.people.addResident({
-    apartment: '2A',
-    firstName: 'Bob',
-    lastName: 'Okafor',
-    email: 'bob@example.test',
-  });
-  const courier = await store.people.addCourier({ name: 'Sam', company: 'Parcel Co', pinHash: 'x' });
-  return { scratch, db, store, alice: alice.id, bob: bob.id, courier: courier.id };
-}
+import {
+  DurableLedger,
+  openLedgerWorld as openWorld,
+  pictures,
+  roomId,
+  type World,
+} from './ledger-store-harness.ts';
 
 const d1 = uuid(100);
 const s1 = uuid(200);

@@ -7,8 +7,17 @@ import {
   type LedgerStep,
   RoomLedger,
 } from '../../services/ledger/index.ts';
-import type { AppliedBatch, RoomRecord, Store } from '../../services/store/index.ts';
+import {
+  type AppliedBatch,
+  createStore,
+  type Database,
+  migrateToLatest,
+  openDatabase,
+  type RoomRecord,
+  type Store,
+} from '../../services/store/index.ts';
 import { countingIds, testSlots } from '../services/ledger/ledger-fixtures.ts';
+import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
 
 export const roomId = 'ledger-room';
 
@@ -96,4 +105,37 @@ export class DurableLedger {
     this.inputs++;
     return `${this.inputPrefix}-${this.inputs}`;
   }
+}
+
+export interface World {
+  scratch: ScratchDatabase;
+  db: Database;
+  store: Store;
+  alice: string;
+  bob: string;
+  courier: string;
+}
+
+/** A fresh database with the test room, two residents (Alice with email and phone, Bob with email) and a courier. */
+export async function openLedgerWorld(): Promise<World> {
+  const scratch = await createScratchDatabase();
+  const db = await openDatabase({ url: scratch.url, dataDir: '', poolSize: 3 });
+  await migrateToLatest(db);
+  const store = createStore(db);
+  await store.rooms.sync(ledgerRoom());
+  const alice = await store.people.addResident({
+    apartment: '4B',
+    firstName: 'Alice',
+    lastName: 'Martin',
+    email: 'alice@example.test',
+    phone: '+15550100',
+  });
+  const bob = await store.people.addResident({
+    apartment: '2A',
+    firstName: 'Bob',
+    lastName: 'Okafor',
+    email: 'bob@example.test',
+  });
+  const courier = await store.people.addCourier({ name: 'Sam', company: 'Parcel Co', pinHash: 'x' });
+  return { scratch, db, store, alice: alice.id, bob: bob.id, courier: courier.id };
 }

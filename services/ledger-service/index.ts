@@ -1,0 +1,10 @@
+export { createLedgerMetrics, type LedgerMetrics } from './ledger-metrics.ts';
+export {
+  type Clock,
+  type CommittedStep,
+  type LedgerCommand,
+  type LocatorCommand,
+  RoomLedgerService,
+  type RoomLedgerServiceOptions,
+  toLedgerObservation,
+} from './room-ledger-service.ts';
