@@ -17,7 +17,7 @@ import {
   type Store,
 } from '../../services/store/index.ts';
 import { countingIds, testSlots } from '../services/ledger/ledger-fixtures.ts';
-import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { type BackendKind, createScratchBackend } from '../support/databases.ts';
 
 export const roomId = 'ledger-room';
 
@@ -108,7 +108,8 @@ export class DurableLedger {
 }
 
 export interface World {
-  scratch: ScratchDatabase;
+  kind: BackendKind;
+  scratch: { drop(): Promise<void> };
   db: Database;
   store: Store;
   alice: string;
@@ -117,9 +118,10 @@ export interface World {
 }
 
 /** A fresh database with the test room, two residents (Alice with email and phone, Bob with email) and a courier. */
-export async function openLedgerWorld(): Promise<World> {
-  const scratch = await createScratchDatabase();
-  const db = await openDatabase({ url: scratch.url, dataDir: '', poolSize: 3 });
+export async function openLedgerWorld(kind: BackendKind = 'server'): Promise<World> {
+  const backend = await createScratchBackend(kind);
+  const scratch = { drop: () => backend.dispose() };
+  const db = await openDatabase(backend.settings);
   await migrateToLatest(db);
   const store = createStore(db);
   await store.rooms.sync(ledgerRoom());
@@ -137,5 +139,5 @@ export async function openLedgerWorld(): Promise<World> {
     email: 'bob@example.test',
   });
   const courier = await store.people.addCourier({ name: 'Sam', company: 'Parcel Co', pinHash: 'x' });
-  return { scratch, db, store, alice: alice.id, bob: bob.id, courier: courier.id };
+  return { kind, scratch, db, store, alice: alice.id, bob: bob.id, courier: courier.id };
 }
