@@ -34,10 +34,21 @@ export interface OcrResult {
   recognizeMs: number;
 }
 
+/** Reading one line of text that must be made of the given characters (a tracking number). */
+export interface OcrLineOptions {
+  /** Characters the line may contain; anything else is not considered. */
+  characters: string;
+}
+
 export interface OcrEngine {
   /** Short stable name used in benchmarks and timings: "tesseract.js", "tesseract-native", "pp-ocrv4". */
   readonly name: string;
   recognize(image: OcrInput): Promise<OcrResult>;
+  /**
+   * Reads an image holding a single line, restricted to `characters`. Engines that cannot
+   * restrict their alphabet leave it out, and the label pipeline does without the second look.
+   */
+  recognizeLine?(image: OcrInput, options: OcrLineOptions): Promise<OcrResult>;
   /** Frees workers, sessions and child processes; recognize() afterwards rejects with OcrError. */
   close(): Promise<void>;
 }

@@ -3,7 +3,14 @@ import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import Tesseract from 'tesseract.js';
 import { z } from 'zod';
-import { type OcrEngine, OcrError, type OcrInput, type OcrLine, type OcrResult } from './ocr-engine.ts';
+import {
+  type OcrEngine,
+  OcrError,
+  type OcrInput,
+  type OcrLine,
+  type OcrLineOptions,
+  type OcrResult,
+} from './ocr-engine.ts';
 
 export const tesseractJsOptionsSchema = z
   .object({
@@ -55,6 +62,7 @@ export async function createTesseractJsEngine(options: TesseractJsOptions = {}):
   const scheduler = Tesseract.createScheduler();
   const langPath = languagePath(settings.model);
   const warmUp = await warmUpImage();
+  let lineWorker: Tesseract.Worker | undefined;
   try {
     await Promise.all(
       Array.from({ length: settings.workers }, async () => {
@@ -74,10 +82,46 @@ export async function createTesseractJsEngine(options: TesseractJsOptions = {}):
         scheduler.addWorker(worker);
       }),
     );
+    // One more worker for single lines with a restricted alphabet (a tracking number read a
+    // second time): its settings differ from the page workers', so it cannot share their queue.
+    lineWorker = await Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
+      langPath,
+      gzip: true,
+      cacheMethod: 'none',
+    });
+    await lineWorker.setParameters({
+      tessedit_pageseg_mode: Tesseract.PSM.SINGLE_LINE,
+      user_defined_dpi: '300',
+    });
   } catch (error) {
     await scheduler.terminate().catch(() => {});
+    await lineWorker?.terminate().catch(() => {});
     throw new OcrError(`could not start tesseract.js from ${langPath}: ${(error as Error).message}`);
   }
+  // The line worker reads one image at a time; its alphabet is set per call.
+  let lineQueue: Promise<unknown> = Promise.resolve();
+  const pageLines = (page: Tesseract.Page): OcrLine[] => {
+    const lines: OcrLine[] = [];
+    for (const block of page.blocks ?? []) {
+      for (const paragraph of block.paragraphs) {
+        for (const line of paragraph.lines) {
+          const text = line.text.replace(/\s+/g, ' ').trim();
+          if (!text) continue;
+          lines.push({
+            text,
+            confidence: line.confidence / 100,
+            box: {
+              x: line.bbox.x0,
+              y: line.bbox.y0,
+              width: line.bbox.x1 - line.bbox.x0,
+              height: line.bbox.y1 - line.bbox.y0,
+            },
+          });
+        }
+      }
+    }
+    return lines;
+  };
   let closed = false;
   return {
     name: 'tesseract.js',
@@ -94,33 +138,39 @@ export async function createTesseractJsEngine(options: TesseractJsOptions = {}):
         );
       }
       const recognizeMs = performance.now() - started;
-      const lines: OcrLine[] = [];
-      for (const block of page.blocks ?? []) {
-        for (const paragraph of block.paragraphs) {
-          for (const line of paragraph.lines) {
-            const text = line.text.replace(/\s+/g, ' ').trim();
-            if (!text) continue;
-            lines.push({
-              text,
-              confidence: line.confidence / 100,
-              box: {
-                x: line.bbox.x0,
-                y: line.bbox.y0,
-                width: line.bbox.x1 - line.bbox.x0,
-                height: line.bbox.y1 - line.bbox.y0,
-              },
-            });
-          }
-        }
-      }
+      const lines = pageLines(page);
       // Tesseract's own block order keeps a label's columns apart; sorting by rows would
       // interleave a "SHIP FROM" column with the weight printed beside it.
       return { text: lines.map((l) => l.text).join('\n'), lines, recognizeMs };
     },
+    recognizeLine(image: OcrInput, options: OcrLineOptions): Promise<OcrResult> {
+      if (closed) return Promise.reject(new OcrError('the tesseract.js engine is closed'));
+      const worker = lineWorker!;
+      const job = lineQueue.then(async (): Promise<OcrResult> => {
+        const encoded = await toEncoded(image);
+        const started = performance.now();
+        try {
+          await worker.setParameters({ tessedit_char_whitelist: options.characters });
+          const page = (await worker.recognize(encoded, {}, { blocks: true, text: true })).data;
+          const lines = pageLines(page);
+          return {
+            text: lines.map((l) => l.text).join('\n'),
+            lines,
+            recognizeMs: performance.now() - started,
+          };
+        } catch (error) {
+          throw new OcrError(
+            `tesseract.js could not read the line: ${String((error as Error)?.message ?? error)}`,
+          );
+        }
+      });
+      lineQueue = job.catch(() => {});
+      return job;
+    },
     async close() {
       if (closed) return;
       closed = true;
-      await scheduler.terminate();
+      await Promise.all([scheduler.terminate(), lineWorker?.terminate()]);
     },
   };
 }

@@ -2,6 +2,7 @@ export * from './apartment-unit.ts';
 export * from './barcode-reader.ts';
 export * from './label-errors.ts';
 export * from './label-image.ts';
+export * from './label-metrics.ts';
 export * from './label-parser.ts';
 export * from './label-reader.ts';
 export * from './label-rectifier.ts';

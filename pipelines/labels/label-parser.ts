@@ -46,7 +46,8 @@ export interface ParsedLabel {
 
 const carrierWords: Array<[CarrierId, RegExp]> = [
   ['ups', /\bUPS\b|UNITED PARCEL/],
-  ['fedex', /FED\s?EX/],
+  // FedEx prints its own captions ("TRK#", "ORIGIN ID", "ACTWGT") even where its logo is not read.
+  ['fedex', /FED\s?EX|\bTRK\s?[#*]|ORIGIN ID|ACT\s?WGT/],
   ['usps', /\bUSPS\b|POSTAL SERVICE|PRIORITY MAIL|FIRST[- ]CLASS|GROUND ADVANTAGE/],
   ['amazon', /AMAZON|\bTBA\d/],
   ['dhl', /\bDHL\b|WAYBILL/],
@@ -70,8 +71,16 @@ const clean = (line: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 
+/**
+ * "SHIP TO:" is often printed in a column left of the address and read into its lines, split
+ * ("SHIP" on the name's line, "TO:" on the street's).
+ */
+const leadingCaption = /^(?:SHIP\s*TO|DELIVER\s*TO|SHIP|SHP|TO)\b\s*[:.]?\s*/;
+const withoutCaption = (line: string) => line.replace(leadingCaption, '');
+
 /** How alike two street lines are, ignoring spaces and punctuation (0..1). */
-function streetSimilarity(a: string, b: string): number {
+function streetSimilarity(line: string, b: string): number {
+  const a = withoutCaption(line);
   const x = a.replace(/[^A-Z0-9]/g, '');
   const y = b.replace(/[^A-Z0-9]/g, '');
   if (!x || !y) return 0;
@@ -88,7 +97,7 @@ function looksLikeName(line: string): boolean {
 
 /** The name part of a line that may start with "SHIP TO:" and end with a unit. */
 function nameFrom(line: string): string {
-  return line
+  return withoutCaption(line)
     .replace(shipToPattern, ' ')
     .replace(/\b(?:ATTN|C\/O)\b[:.]?/g, ' ')
     .replace(unitPattern, ' ')
@@ -157,8 +166,14 @@ export function findRecipient(lines: readonly string[], building?: BuildingAddre
     };
   }
 
-  const street = upper[streetIndex]!;
+  const street = withoutCaption(upper[streetIndex]!);
   let unit = unitFrom(street.replace(/^\d+[A-Z]?\s/, ''));
+  // "1200 HARBOR VIEW RD 302": a bare number after the building's own street is the unit.
+  if (!unit && (anchor as ParsedRecipient['anchor']) === 'building-street' && buildingStreet) {
+    const extra = street.split(' ').slice(buildingStreet.split(' ').length);
+    const last = extra.at(-1);
+    if (extra.length === 1 && last && /^[A-Z]?\d{1,4}[A-Z]?$/.test(last)) unit = last;
+  }
   let city: RegExpMatchArray | null = null;
   for (let i = streetIndex + 1; i < Math.min(upper.length, streetIndex + 4); i++) {
     const line = upper[i]!;

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
-import type { OcrEngine, OcrLine, RawImage } from '../../models/index.ts';
+import sharp from 'sharp';
+import type { OcrBox, OcrEngine, OcrLine, RawImage } from '../../models/index.ts';
 import { type BarcodeReading, readLabelBarcodes } from './barcode-reader.ts';
+import { LabelImageError } from './label-errors.ts';
 import { defaultLabelImageLimits, type LabelImageLimits, loadLabelImage } from './label-image.ts';
+import type { LabelMetrics } from './label-metrics.ts';
 import { type BuildingAddress, type ParsedLabel, parseLabel } from './label-parser.ts';
 import { type RectifyOptions, rectifyLabel } from './label-rectifier.ts';
 import { rotateQuarterTurns } from './perspective-warp.ts';
@@ -32,6 +35,8 @@ export interface LabelReading {
     /** Degrees the label was turned in the photo (clockwise), as undone before reading. */
     rotationDeg: number;
     ocrPasses: number;
+    /** Lines read a second time for a tracking number the first reading missed. */
+    trackingRereads: number;
   };
   timings: LabelTimings;
 }
@@ -43,6 +48,8 @@ export interface LabelReaderOptions {
   limits?: LabelImageLimits;
   rectify?: Partial<RectifyOptions>;
   logger?: Logger;
+  /** Stage durations and outcomes (prom-client), when the service runs the reader. */
+  metrics?: LabelMetrics;
 }
 
 export interface ReadOptions {
@@ -52,6 +59,44 @@ export interface ReadOptions {
 
 export interface LabelReader {
   read(image: Buffer, options?: ReadOptions): Promise<LabelReading>;
+}
+
+const trackingAlphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ';
+/** Captions carriers print by the number, or a long run of digits. */
+const trackingLinePattern = /TRK|TRACK|TBA|\b1Z|WAYBILL|AWB|\d{4}/i;
+const maxTrackingRereads = 3;
+
+/** The lines most likely to hold the tracking number, captioned ones first. */
+function trackingLines(lines: readonly OcrLine[]): OcrLine[] {
+  const captioned = (l: OcrLine) => (/TRK|TRACK|TBA|WAYBILL|AWB/i.test(l.text) ? 0 : 1);
+  return lines
+    .filter((l) => trackingLinePattern.test(l.text) && l.text.replace(/[^0-9A-Z]/gi, '').length >= 9)
+    .sort((a, b) => captioned(a) - captioned(b))
+    .slice(0, maxTrackingRereads);
+}
+
+/**
+ * One line's row cut out of the upright label with a margin, scaled so that its text is about
+ * 48 px tall (where tesseract's line model reads best) and given a white border.
+ */
+async function lineCrop(image: RawImage, box: OcrBox): Promise<Buffer> {
+  // The whole row across the label: a thumb or a glare spot often ends the first reading of
+  // the line early, and the rest of the number is still printed beyond it.
+  const padY = Math.round(box.height * 0.35);
+  const left = 0;
+  const top = Math.max(0, box.y - padY);
+  const width = image.width;
+  const height = Math.max(1, Math.min(image.height - top, box.height + 2 * padY));
+  const scale = Math.min(3, Math.max(1, 48 / Math.max(8, box.height)));
+  return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
+    raw: { width: image.width, height: image.height, channels: image.channels },
+  })
+    .extract({ left, top, width, height })
+    .resize(Math.round(width * scale), Math.round(height * scale), { kernel: 'lanczos3' })
+    .normalise()
+    .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
+    .png({ compressionLevel: 1 })
+    .toBuffer();
 }
 
 /** Lines OCR was sure of, weighted by length: how much of a label a reading made sense of. */
@@ -78,7 +123,7 @@ function quarterTurnsFromBarcodes(barcodes: readonly BarcodeReading[]): number |
  * a decoded symbol is exact; OCR fills in what barcodes do not carry, the recipient above all.
  */
 export function createLabelReader(options: LabelReaderOptions): LabelReader {
-  const { ocr, residents, building, logger } = options;
+  const { ocr, residents, building, logger, metrics } = options;
   const limits = options.limits ?? defaultLabelImageLimits;
   return {
     async read(bytes, readOptions = {}) {
@@ -90,7 +135,10 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
         mark = now;
         return ms;
       };
-      const loaded = await loadLabelImage(bytes, limits);
+      const loaded = await loadLabelImage(bytes, limits).catch((error: unknown) => {
+        if (error instanceof LabelImageError) metrics?.rejected.inc();
+        throw error;
+      });
       const loadMs = lap();
       const rectified = rectifyLabel(loaded.rgb, loaded.grey, options.rectify);
       const rectifyMs = lap();
@@ -120,15 +168,36 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
         // A reading that makes sense of a label-sized amount of text is not worth a second pass.
         if (score >= 60) break;
       }
-      const ocrMs = lap();
+      const pageOcrMs = lap();
 
       const lines = best?.lines ?? [];
-      const fields = parseLabel(
-        lines.map((l) => l.text),
-        barcodes,
-        building,
-      );
+      const texts = lines.map((l) => l.text);
+      let fields = parseLabel(texts, barcodes, building);
       const parseMs = lap();
+
+      // No number in the text: look again at the lines that should hold one, each on its own,
+      // enlarged and with the alphabet of tracking numbers. A check digit still has to hold.
+      let rereads = 0;
+      if (!fields.tracking && best && ocr.recognizeLine) {
+        const upright = rotateQuarterTurns(rectified.image, best.turns);
+        const again: string[] = [];
+        for (const line of trackingLines(lines)) {
+          const crop = await lineCrop(upright, line.box);
+          const result = await ocr.recognizeLine(crop, { characters: trackingAlphabet });
+          rereads++;
+          again.push(...result.lines.map((l) => l.text));
+        }
+        const reread = again.length > 0 ? parseLabel([...texts, ...again], barcodes, building) : undefined;
+        if (reread?.tracking) {
+          fields = {
+            ...fields,
+            tracking: reread.tracking,
+            trackingCandidates: reread.trackingCandidates,
+            carrier: reread.carrier,
+          };
+        }
+      }
+      const ocrMs = pageOcrMs + lap();
 
       let match: ResidentMatch | null = null;
       if (residents) {
@@ -153,9 +222,17 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
           labelFound: rectified.found,
           rotationDeg: Math.round(rectified.skewDeg + (best?.turns ?? 0) * -90),
           ocrPasses,
+          trackingRereads: rereads,
         },
         timings: { loadMs, rectifyMs, barcodeMs, ocrMs, parseMs, matchMs, totalMs },
       };
+      if (metrics) {
+        const { totalMs: _total, ...stages } = reading.timings;
+        for (const [stage, ms] of Object.entries(stages))
+          metrics.readDuration.observe({ stage: stage.replace(/Ms$/, '') }, ms / 1000);
+        metrics.readDuration.observe({ stage: 'total' }, totalMs / 1000);
+        metrics.readings.inc({ tracking: fields.tracking?.source ?? 'none', match: match?.status ?? 'none' });
+      }
       logger?.debug(
         {
           tracking: fields.tracking?.value,

@@ -155,12 +155,24 @@ function fitOrdered(tokens: string[], given: string[], family: string[]): NameFi
   return { score: familyWeight * f.score + (1 - familyWeight) * g.score, reasons };
 }
 
-/** How well a printed name fits a resident, 0..1, trying the orders and joins labels show. */
+/**
+ * How well a printed name fits a resident, 0..1, trying the orders and joins labels show.
+ * A short stray word in front ("SWE", "ON": the "SHIP TO" caption printed beside the name and
+ * read into its line) is tried without, at a small cost, so it cannot hide a good fit.
+ */
 function nameFit(printed: string, firstName: string, lastName: string): NameFit {
   const { tokens, commaSwapped } = printedOrder(printed);
   const given = nameTokens(firstName);
   const family = nameTokens(lastName);
   if (tokens.length === 0 || given.length === 0 || family.length === 0) return { score: 0, reasons: [] };
+  const fit = tokenFit(tokens, commaSwapped, given, family);
+  if (commaSwapped || tokens.length < 3 || tokens[0]!.length > 5) return fit;
+  const trimmed = tokenFit(tokens.slice(1), false, given, family);
+  const discounted = { score: trimmed.score * 0.97, reasons: [`ignored "${tokens[0]}"`, ...trimmed.reasons] };
+  return discounted.score > fit.score ? discounted : fit;
+}
+
+function tokenFit(tokens: string[], commaSwapped: boolean, given: string[], family: string[]): NameFit {
   const fits: NameFit[] = [];
   if (tokens.length === 1) {
     // One word: a family name alone ("BROWN") says something, a given name alone little.

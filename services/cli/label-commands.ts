@@ -10,7 +10,9 @@ import {
   type ResidentMatcher,
   type ResidentRecord,
 } from '../../pipelines/index.ts';
+import { labelDifficulties, writeLabelSet } from '../../simulator/index.ts';
 import { loadConfig, type ServiceConfig } from '../config/index.ts';
+import { demoResidents } from '../seed/demo-people.ts';
 import { createStore, openDatabase, StoreError } from '../store/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
 
@@ -109,5 +111,44 @@ export function addLabelCommands(program: Command): void {
       } finally {
         await ocr.close();
       }
+    });
+
+  const labels = program.command('labels').description('synthetic shipping labels for tests and evaluation');
+  labels
+    .command('generate')
+    .description('write kiosk photos of generated shipping labels with their ground truth (JSON)')
+    .requiredOption('--out <dir>', 'folder to write label-0001.jpg, label-0001.json … and labels.json into')
+    .option('--count <n>', 'how many labels', '20')
+    .option('--seed <n>', 'random seed; the same seed writes the same labels', '1')
+    .option('--difficulty <name>', `photo conditions: ${labelDifficulties.join(', ')}`, 'realistic')
+    .option('--flat', 'also write each label as printed, before the photo (label-0001.flat.png)')
+    .action(async (raw) => {
+      const options = parseOptions(
+        z.object({
+          out: z.string().min(1),
+          count: integer(1, 100_000),
+          seed: z.coerce.number().int('must be a whole number'),
+          difficulty: z.enum(labelDifficulties, { error: `must be one of ${labelDifficulties.join(', ')}` }),
+          flat: z.boolean().optional(),
+        }),
+        raw,
+      );
+      const config = loadConfig({ file: program.opts().config });
+      const index = await writeLabelSet(options.out, {
+        count: options.count,
+        seed: options.seed,
+        difficulty: options.difficulty,
+        flat: options.flat ?? false,
+        roster: demoResidents(),
+        building: {
+          street: config.labels.buildingStreet,
+          city: config.labels.buildingCity,
+          state: config.labels.buildingState,
+          zip: config.labels.buildingZip,
+        },
+      });
+      process.stdout.write(
+        `${JSON.stringify({ out: options.out, count: index.count, seed: index.seed, difficulty: index.difficulty })}\n`,
+      );
     });
 }
