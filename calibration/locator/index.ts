@@ -35,5 +35,6 @@ export {
   type MountModel,
   nominalMountModel,
 } from './mount-model.ts';
+export { type LocatorPointer, type PointerRigOptions, pointerLocatorRig } from './pointer-rig.ts';
 export { type Aim, coarseGrid } from './sweep-plan.ts';
 export { withLocatorCalibration } from './write-calibration.ts';

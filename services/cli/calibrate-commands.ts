@@ -7,8 +7,10 @@ import {
   httpLocatorRig,
   type LocatorCalibrationResult,
   type LocatorRig,
+  pointerLocatorRig,
   withLocatorCalibration,
 } from '../../calibration/locator/index.ts';
+import { createLocatorClient } from '../../hw-controller/index.ts';
 import { openSimulatedRoom, simulatedLocatorRig } from '../../simulator/index.ts';
 import { ConfigError } from '../config/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
@@ -29,6 +31,10 @@ export function addCalibrateCommands(program: Command): void {
       'a running simulator (`parcelroom sim serve`): POST /locator and snapshots',
     )
     .option('--in-process', 'calibrate against a simulated room started inside this command')
+    .option(
+      '--hw-endpoint <endpoint>',
+      'aim through the hw-controller daemon (e.g. tcp://127.0.0.1:5560); frames still come from --simulator-url',
+    )
     .option('--out <file>', 'write the calibrated layout to this file')
     .option('--write', 'write the calibration into the layout file itself')
     .option('--grid <n>', 'coarse sweep of n × n angles', '8')
@@ -43,6 +49,10 @@ export function addCalibrateCommands(program: Command): void {
             layout: z.string(),
             simulatorUrl: z.url({ error: 'must be a URL such as http://127.0.0.1:8554' }).optional(),
             inProcess: z.boolean().optional(),
+            hwEndpoint: z
+              .string()
+              .regex(/^tcp:\/\/.+:\d+$/, 'must be a ZeroMQ TCP endpoint such as tcp://127.0.0.1:5560')
+              .optional(),
             out: z.string().optional(),
             write: z.boolean().optional(),
             grid: integer(3, 40),
@@ -58,6 +68,8 @@ export function addCalibrateCommands(program: Command): void {
       );
       if (Boolean(options.simulatorUrl) === Boolean(options.inProcess))
         throw new ConfigError('give exactly one of --simulator-url URL and --in-process');
+      if (options.hwEndpoint && !options.simulatorUrl)
+        throw new ConfigError('--hw-endpoint needs --simulator-url for the camera frames');
       if (options.out && options.write) throw new ConfigError('give --out FILE or --write, not both');
       const layout = await loadLayoutFile(options.layout);
       const text = readFileSync(options.layout, 'utf8');
@@ -70,7 +82,14 @@ export function addCalibrateCommands(program: Command): void {
 
       let rig: LocatorRig;
       if (options.inProcess) rig = simulatedLocatorRig(await openSimulatedRoom({ layout, seed: 1 }));
-      else rig = httpLocatorRig({ simulatorUrl: options.simulatorUrl! });
+      else if (options.hwEndpoint) {
+        const client = createLocatorClient({ endpoint: options.hwEndpoint });
+        const frames = httpLocatorRig({ simulatorUrl: options.simulatorUrl! });
+        rig = {
+          ...pointerLocatorRig({ pointer: client, grab: frames.grab, description: options.hwEndpoint }),
+          close: () => client.close(),
+        };
+      } else rig = httpLocatorRig({ simulatorUrl: options.simulatorUrl! });
       const progress = process.stderr.isTTY
         ? (p: { stage: string; done: number; total: number }) =>
             process.stderr.write(`\r${p.stage} ${p.done}/${p.total}   ${p.done === p.total ? '\n' : ''}`)

@@ -22,7 +22,19 @@ import {
   type Vec3,
   withLocatorCalibration,
 } from '../../calibration/index.ts';
-import { aimModel, beamOf, httpLocatorRig, nominalMountModel } from '../../calibration/locator/index.ts';
+import {
+  aimModel,
+  beamOf,
+  httpLocatorRig,
+  nominalMountModel,
+  pointerLocatorRig,
+} from '../../calibration/locator/index.ts';
+import {
+  createLocatorClient,
+  limitsFromLayout,
+  SimDriver,
+  startHwDaemon,
+} from '../../hw-controller/index.ts';
 import {
   createRoomRenderer,
   defaultLocatorMountError,
@@ -307,14 +319,13 @@ describe('locator calibration: broken input', () => {
   });
 
   describe('over HTTP', () => {
+    let fullRoom!: SimulatedRoom;
     let full: SimulatorServer;
     let partial: SimulatorServer;
     let dir: string;
     before(async () => {
-      full = await startSimulatorServer({
-        room: await openSimulatedRoom({ layout, seed: 5 }),
-        clock: () => 0,
-      });
+      fullRoom = await openSimulatedRoom({ layout, seed: 5 });
+      full = await startSimulatorServer({ room: fullRoom, clock: () => 0 });
       // This one serves only two of the layout's three cameras.
       const twoCameras = { ...layout, cameras: layout.cameras.filter((c) => c.id !== 'cam-3') };
       partial = await startSimulatorServer({
@@ -327,6 +338,37 @@ describe('locator calibration: broken input', () => {
       await full?.close();
       await partial?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('calibrates through the hw-controller daemon and its sim driver, frames from the snapshots', async () => {
+      const daemon = await startHwDaemon({
+        bind: 'tcp://127.0.0.1:*',
+        driver: new SimDriver({ simulatorUrl: full.url }),
+        limits: limitsFromLayout(layout, { doorMaxOpenMs: 5000 }),
+        heartbeatTimeoutMs: 2000,
+      });
+      const client = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 200 });
+      try {
+        const rig = pointerLocatorRig({
+          pointer: client,
+          grab: httpLocatorRig({ simulatorUrl: full.url }).grab,
+          description: daemon.endpoint,
+        });
+        const result = await calibrateLocator({ layout, rig, gridSize: 5, slotIds: ['A2-2', 'C4-3'] });
+        assert.equal(result.summary.slotsWithinTolerance, 2, JSON.stringify(result.slots));
+        const ideal = await openSimulatedRoom({ layout, seed: 5, locatorMountError: idealLocatorMount });
+        const mount = layout.locator!.mount.positionCm;
+        for (const slot of listSlots(layout).filter((s) => ['A2-2', 'C4-3'].includes(s.id))) {
+          const miss = distance(
+            spotOf(fullRoom, result.calibration.slotTargets[slot.id]!),
+            spotOf(ideal, aimAngles(mount, slot.aimPoint)),
+          );
+          assert.ok(miss < 2, `${slot.id} misses by ${miss.toFixed(2)} cm`);
+        }
+      } finally {
+        await client.close();
+        await daemon.close();
+      }
     });
 
     test('a camera the server does not have is named in the error', async () => {
