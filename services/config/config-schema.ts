@@ -140,6 +140,8 @@ export const serviceConfigSchema = z
             }
           }, 'must be an IANA time zone such as America/Los_Angeles')
           .optional(),
+        /** A copy of services/notifications/templates to use instead of the bundled messages. */
+        templatesDir: z.string().trim().min(1).optional(),
         /** Without an SMTP host, mail and texts are written as files here (the demo). */
         dropDir: z.string().trim().min(1).default('data/outbox-mail'),
         smtp: z
@@ -268,6 +270,11 @@ export const environmentSettings = [
     env: 'PARCELROOM_NOTIFY_TIME_ZONE',
     path: ['notifications', 'timeZone'],
     doc: 'Time zone of times in messages',
+  },
+  {
+    env: 'PARCELROOM_TEMPLATES_DIR',
+    path: ['notifications', 'templatesDir'],
+    doc: 'Folder of message templates',
   },
   {
     env: 'PARCELROOM_MAIL_DROP_DIR',

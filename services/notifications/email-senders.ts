@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { fileNameForKey } from './message-ids.ts';
 import { DeliveryError, type EmailSender, type OutgoingEmail } from './outgoing-message.ts';
 
@@ -35,9 +35,16 @@ function toMail(email: OutgoingEmail): SendMailOptions {
   };
 }
 
-/** Email over SMTP with nodemailer, one connection per message (the room sends a few a day). */
+/**
+ * Email over SMTP with nodemailer. The connection is kept and reused (a pool of one: the worker
+ * sends one message at a time), since opening it costs far more than a message does; a
+ * connection the server dropped is opened again on the next message.
+ */
 export function createSmtpSender(settings: SmtpSettings): EmailSender {
-  const options: SMTPTransport.Options = {
+  const options: SMTPPool.Options = {
+    pool: true,
+    maxConnections: 1,
+    maxMessages: 100,
     host: settings.host,
     port: settings.port,
     secure: settings.secure,

@@ -51,7 +51,7 @@ export function createNotificationService(options: NotificationServiceOptions): 
   const log = logger.child({ stage: 'notifications' });
   const outbox = createOutboxRepository(db);
   const metrics = createNotificationMetrics(options.registry, () => outbox.countByStatus());
-  const templates = loadMessageTemplates(options.templatesDir);
+  const templates = loadMessageTemplates(options.templatesDir ?? settings.templatesDir);
   if (!settings.linkSecret) {
     log.warn(
       'PARCELROOM_LINK_SECRET is unset: photo links in messages stop working when the service restarts',

@@ -21,14 +21,7 @@ import {
   testWorker,
 } from './notification-fixtures.ts';
 
-const smtpTo = (server: TestSmtpServer) =>
-  createSmtpSender({
-    host: '127.0.0.1',
-    port: server.port,
-    secure: false,
-    requireTls: false,
-    timeoutMs: 5000,
-  });
+const smtpTo = (server: TestSmtpServer) => server.sender();
 
 async function decodeQr(png: Buffer): Promise<string[]> {
   const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -312,6 +305,7 @@ describe('email delivery over a real SMTP server', () => {
     });
     const { worker } = testWorker(bed, { email, sms });
     const outcome = await worker.runOnce();
+    await email.close();
     assert.equal(outcome.retried, 1);
     const row = await outbox.get(placed.outboxIds[0]!);
     assert.equal(row?.status, 'pending');

@@ -11,6 +11,7 @@ import {
   createNotificationWorker,
   createOutboxRepository,
   createPhotoLinks,
+  createSmtpSender,
   type EmailSender,
   enqueueResidentNotifications,
   loadMessageTemplates,
@@ -180,6 +181,8 @@ export interface TestSmtpServer {
   mails: CapturedMail[];
   /** DATA commands seen, accepted or refused. */
   attempts: number;
+  /** An SMTP sender to this server, closed with it. */
+  sender(): EmailSender;
   close(): Promise<void>;
 }
 
@@ -190,10 +193,29 @@ export interface TestSmtpServer {
 export async function startSmtpServer(
   refuse: (attempt: number) => number | undefined = () => undefined,
 ): Promise<TestSmtpServer> {
-  const state: TestSmtpServer = { port: 0, mails: [], attempts: 0, close: async () => {} };
+  const senders: EmailSender[] = [];
+  const state: TestSmtpServer = {
+    port: 0,
+    mails: [],
+    attempts: 0,
+    sender() {
+      const sender = createSmtpSender({
+        host: '127.0.0.1',
+        port: state.port,
+        secure: false,
+        requireTls: false,
+        timeoutMs: 5000,
+      });
+      senders.push(sender);
+      return sender;
+    },
+    close: async () => {},
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
+    // A reverse DNS lookup of 127.0.0.1 costs ~100 ms a connection on a machine without a resolver for it.
+    disableReverseLookup: true,
     logger: false,
     onData(stream, session: SMTPServerSession, callback) {
       const chunks: Buffer[] = [];
@@ -222,7 +244,10 @@ export async function startSmtpServer(
     server.listen(0, '127.0.0.1', () => resolve());
   });
   state.port = (server.server.address() as AddressInfo).port;
-  state.close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  state.close = async () => {
+    for (const sender of senders) await sender.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
   return state;
 }
 

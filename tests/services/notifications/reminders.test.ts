@@ -4,7 +4,6 @@ import { simpleParser } from 'mailparser';
 import {
   createOutboxRepository,
   createSmsDropSender,
-  createSmtpSender,
   enqueueDueReminders,
   enqueueResidentNotifications,
   type OutboxRepository,
@@ -45,13 +44,7 @@ describe('reminders and the picked-up confirmation', () => {
     );
   const worker = () =>
     testWorker(bed, {
-      email: createSmtpSender({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        requireTls: false,
-        timeoutMs: 5000,
-      }),
+      email: server.sender(),
       sms: createSmsDropSender(folder.path),
     }).worker;
 
