@@ -5,6 +5,7 @@ import { durableView, type LedgerInput, LedgerInputError, RoomLedger } from '../
 import { type Database, StoreError } from '../../services/store/index.ts';
 import { countingIds, box as testBox, uuid } from '../services/ledger/ledger-fixtures.ts';
 import { type Action, run, toInput } from '../services/ledger/ledger-sequences.ts';
+import type { BackendKind } from '../support/databases.ts';
 import {
   DurableLedger,
   openLedgerWorld as openWorld,
