@@ -80,6 +80,23 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    hwController: z
+      .object({
+        /** The daemon's ZeroMQ endpoint; unset with the simulator on starts one with the sim driver. */
+        endpoint: z
+          .string()
+          .trim()
+          .regex(/^(tcp:\/\/\S+:\d+|ipc:\/\/\S+)$/, 'must be a ZeroMQ endpoint like tcp://127.0.0.1:5560')
+          .optional(),
+        heartbeatMs: z.coerce
+          .number({ error: 'must be a heartbeat period from 20 to 10000 ms' })
+          .int('must be a heartbeat period from 20 to 10000 ms')
+          .min(20, 'must be a heartbeat period from 20 to 10000 ms')
+          .max(10_000, 'must be a heartbeat period from 20 to 10000 ms')
+          .default(500),
+      })
+      .strict()
+      .prefault({}),
     labels: z
       .object({
         /** The building's address as carriers print it: the anchor for finding the recipient. */
@@ -218,6 +235,12 @@ export const environmentSettings = [
     doc: 'Bundled scenario name or scenario file the demo loops',
   },
   {
+    env: 'PARCELROOM_HW_ENDPOINT',
+    path: ['hwController', 'endpoint'],
+    doc: 'hw-controller daemon endpoint; unset = a sim daemon next to the simulator',
+  },
+  { env: 'PARCELROOM_HW_HEARTBEAT_MS', path: ['hwController', 'heartbeatMs'], doc: 'Heartbeat to the daemon' },
+  {
     env: 'PARCELROOM_BUILDING_STREET',
     path: ['labels', 'buildingStreet'],
     doc: 'Street line of the building',
@@ -265,6 +288,11 @@ export const environmentSettings = [
     env: 'PARCELROOM_NOTIFY_RETRY_MAX_MS',
     path: ['notifications', 'retryMaxMs'],
     doc: 'Longest retry delay',
+  },
+  {
+    env: 'PARCELROOM_NOTIFY_LEASE_MS',
+    path: ['notifications', 'leaseMs'],
+    doc: 'How long a worker holds a message',
   },
   {
     env: 'PARCELROOM_NOTIFY_TIME_ZONE',

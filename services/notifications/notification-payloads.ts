@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { slotIdPattern } from '../../calibration/index.ts';
 
 export const notificationTemplates = ['package_placed', 'package_reminder', 'package_picked_up'] as const;
 export type NotificationTemplate = (typeof notificationTemplates)[number];
@@ -8,7 +9,7 @@ export type NotificationChannel = (typeof notificationChannels)[number];
 
 const packageId = z.uuid('must be a package id (UUID)');
 const residentId = z.uuid('must be a resident id (UUID)');
-const slotId = z.string().regex(/^[A-Z][1-9][0-9]*-[1-9][0-9]*$/, 'must be a slot id such as B3-2');
+const slotId = z.string().regex(slotIdPattern, 'must be a slot id such as B3-2');
 
 /**
  * What each template's outbox row carries. The PIN and the pickup token exist in clear nowhere

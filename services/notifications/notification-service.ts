@@ -58,6 +58,14 @@ export function createNotificationService(options: NotificationServiceOptions): 
     );
   }
   const photoLinks = createPhotoLinks(settings.linkSecret ?? randomBytes(32));
+  // A send that outlives its lease can be taken over and sent a second time by another worker.
+  const longestSendMs = Math.max(3 * settings.smtp.timeoutMs, settings.sms.timeoutMs);
+  if (settings.leaseMs <= longestSendMs) {
+    log.warn(
+      { leaseMs: settings.leaseMs, longestSendMs },
+      'the outbox lease is not longer than a send may take; a slow server could get a message twice',
+    );
+  }
   const email =
     options.email ??
     (settings.smtp.host

@@ -311,4 +311,25 @@ describe('email delivery over a real SMTP server', () => {
     assert.equal(row?.status, 'pending');
     assert.match(row?.lastError ?? '', /ECONNECTION|ECONNREFUSED/);
   });
+
+  test('a started worker sends what is enqueued without being asked, and after stop sends nothing more', async () => {
+    const server = await serve();
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    worker.start();
+    try {
+      const first = await placePackage(bed);
+      worker.wake();
+      for (let i = 0; i < 400 && (await outbox.get(first.outboxIds[0]!))?.status !== 'sent'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      assert.equal((await outbox.get(first.outboxIds[0]!))?.status, 'sent');
+    } finally {
+      await worker.stop();
+    }
+    const second = await placePackage(bed);
+    // Ten poll intervals of the stopped worker.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    assert.equal((await outbox.get(second.outboxIds[0]!))?.status, 'pending');
+    assert.equal(server.mails.length, 1);
+  });
 });
