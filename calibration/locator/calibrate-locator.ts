@@ -167,15 +167,21 @@ export async function calibrateLocator(
     return found;
   };
 
-  const sample = async (aim: Aim): Promise<Sample> => {
+  /** Shots at a slot need only the cameras that see it, if two do; the sweep asks every camera. */
+  const camerasFor = (slot: Slot | undefined) => {
+    const seeing = slot ? cameras.filter((c) => c.view.slots[slot.id]) : [];
+    return seeing.length >= 2 ? seeing : cameras;
+  };
+
+  const sample = async (aim: Aim, shooting: MeasuringCamera[] = cameras): Promise<Sample> => {
     await rig.aim(aim.panDeg, aim.tiltDeg);
-    const searches = await shoot(cameras.map((c) => c.id));
+    const searches = await shoot(shooting.map((c) => c.id));
     // Someone walking past or a second red spot spoils one pair; a second pair usually is clean.
     const disturbed = [...searches].filter(([, s]) => !s.search.found && s.search.reason !== 'no-dot');
     if (disturbed.length > 0)
       for (const [id, again] of await shoot(disturbed.map(([id]) => id))) searches.set(id, again);
     const result: Sample = { aim, searches: new Map(), dotsPx: new Map(), rays: [] };
-    for (const camera of cameras) {
+    for (const camera of shooting) {
       const { search, frame } = searches.get(camera.id)!;
       result.searches.set(camera.id, search);
       if (!search.found) continue;
@@ -188,10 +194,10 @@ export async function calibrateLocator(
     return result;
   };
 
-  const run = async (stage: CalibrationProgress['stage'], aims: Aim[]) => {
+  const run = async (stage: CalibrationProgress['stage'], aims: Array<Aim & { slot?: Slot }>) => {
     const out: Sample[] = [];
     for (const aim of aims) {
-      out.push(await sample(aim));
+      out.push(await sample(aim, camerasFor(aim.slot)));
       options.onProgress?.({ stage, done: out.length, total: aims.length });
     }
     return out;
@@ -217,10 +223,10 @@ export async function calibrateLocator(
 
   // Refine around each level: one shot at each slot with the first model puts samples where
   // the final angles will be.
-  const aimsOf = (model: MountModel) => slots.map((slot) => aimModel(model, slot.aimPoint));
+  const refineAims = slots.map((slot) => ({ ...aimModel(first.model, slot.aimPoint), slot }));
   const refine = await run(
     'refine',
-    aimsOf(first.model).filter((a) => withinRanges(a, locator)),
+    refineAims.filter((a) => withinRanges(a, locator)),
   );
   const allSamples = [...coarse, ...refine];
   const observations = observationsOf(allSamples);
@@ -251,7 +257,7 @@ export async function calibrateLocator(
     if (!withinRanges(aim, locator)) {
       residual.problem = `needs pan ${aim.panDeg.toFixed(1)}°, tilt ${aim.tiltDeg.toFixed(1)}°, outside the mount's ranges`;
     } else {
-      const shot = await sample(aim);
+      const shot = await sample(aim, camerasFor(slot));
       Object.assign(residual, verifySlot(slot, fit.model, shot, cameras, toleranceCm));
     }
     verified.push(residual);

@@ -413,7 +413,6 @@ describe('locator calibration: broken input', () => {
       for (const args of [
         ['--simulator-url', full.url, '--grid', '2', '--write'],
         ['--simulator-url', 'http://127.0.0.1:9/', '--write'],
-        ['--write'],
       ]) {
         const failure = await run(
           process.execPath,
@@ -427,10 +426,7 @@ describe('locator calibration: broken input', () => {
         );
         assert.ok(failure, `${args.join(' ')} fails`);
         assert.equal(failure.code, 2, failure.stderr);
-        assert.match(
-          failure.stderr,
-          /^parcelroom: (--grid|camera cam-1 gives no frame .*cannot reach|give exactly one)/,
-        );
+        assert.match(failure.stderr, /^parcelroom: (--grid|camera cam-1 gives no frame .*cannot reach)/);
         assert.equal(readFileSync(layoutFile, 'utf8'), before, 'the layout is unchanged');
       }
     });
