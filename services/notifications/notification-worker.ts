@@ -121,8 +121,9 @@ export function createNotificationWorker(options: WorkerOptions): NotificationWo
       }
       // The window between the server's yes and this update is the one place a crash can
       // cause a second send (see docs/notifications.md); it is one short UPDATE.
-      const marked = await outbox.markSent(row, messageId);
       metrics.sendDuration.observe({ channel: row.channel, outcome: 'sent' }, elapsed());
+      const marked = await recordSent(row, messageId, rowLog);
+      if (marked === undefined) return;
       if (marked) {
         outcome.sent++;
         metrics.sent.inc({ channel: row.channel, template: row.template });
@@ -153,6 +154,33 @@ export function createNotificationWorker(options: WorkerOptions): NotificationWo
         outcome.retried++;
         metrics.failed.inc({ channel: row.channel });
         rowLog.warn({ reason, retryInMs: Math.round(delayMs) }, 'notification failed; will retry');
+      }
+    }
+  };
+
+  /**
+   * Once the message is out, a failure to record it must not count as a failed send (that
+   * would schedule a retry of a delivered message), so the update is tried a few times; if the
+   * database stays away the row keeps its claim and comes back only when the lease runs out.
+   * Undefined when it could not be recorded.
+   */
+  const recordSent = async (
+    row: ClaimedRow,
+    messageId: string | null,
+    rowLog: Logger,
+  ): Promise<boolean | undefined> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await outbox.markSent(row, messageId);
+      } catch (error) {
+        if (attempt >= 3) {
+          rowLog.error(
+            { err: error, messageId },
+            'notification sent but not recorded; it will go out again when its lease runs out',
+          );
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
   };

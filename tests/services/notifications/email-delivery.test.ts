@@ -332,4 +332,26 @@ describe('email delivery over a real SMTP server', () => {
     assert.equal((await outbox.get(second.outboxIds[0]!))?.status, 'pending');
     assert.equal(server.mails.length, 1);
   });
+
+  test('a mail the server took but the database would not record is not retried as a failure; it waits for its lease', async () => {
+    const server = await serve();
+    const placed = await placePackage(bed);
+    const id = placed.outboxIds[0]!;
+    await bed.db.query(`CREATE FUNCTION refuse_sent() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'the database is away'; END; $$`);
+    await bed.db.query(`CREATE TRIGGER refuse_sent BEFORE UPDATE ON notification_outbox
+      FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION refuse_sent()`);
+    try {
+      const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+      const outcome = await worker.runOnce();
+      assert.deepEqual(outcome, { claimed: 1, sent: 0, retried: 0, parked: 0, cancelled: 0 });
+      const row = await outbox.get(id);
+      assert.equal(row?.status, 'sending', 'the claim is kept, not turned into a retry');
+      assert.equal(row?.lastError, null);
+      assert.equal(server.mails.length, 1);
+    } finally {
+      await bed.db.query('DROP TRIGGER refuse_sent ON notification_outbox');
+      await bed.db.query('DROP FUNCTION refuse_sent()');
+    }
+  });
 });
