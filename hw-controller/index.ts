@@ -5,6 +5,7 @@ export {
   type LimitOverrides,
   limitsFromLayout,
 } from './daemon/command-limits.ts';
+export { type DaemonChild, type DaemonChildOptions, spawnSimDaemon } from './daemon/daemon-process.ts';
 export { HardwareSupervisor } from './daemon/hardware-supervisor.ts';
 export { type HwDaemon, type HwDaemonOptions, startHwDaemon } from './daemon/hw-daemon.ts';
 export { type DaemonSettings, runDaemon } from './daemon/run-daemon.ts';
@@ -48,4 +49,5 @@ export {
   type StrobePattern,
   strobePatterns,
 } from './protocol/messages.ts';
+export { type ServiceLocator, type ServiceLocatorOptions, startServiceLocator } from './service-locator.ts';
 export { slotTarget } from './slot-targets.ts';

@@ -62,7 +62,7 @@ export class LocatorClient {
   private readonly defaultLaserMaxOnMs: number;
   private readonly attempts: number;
 
-  constructor(options: LocatorClientOptions) {
+  constructor(private readonly options: LocatorClientOptions) {
     const heartbeatMs = options.heartbeatMs ?? 500;
     this.logger = options.logger;
     this.metrics = options.metrics;
@@ -95,6 +95,10 @@ export class LocatorClient {
 
   get linkState(): LinkState {
     return this.channel.linkState;
+  }
+
+  get endpoint(): string {
+    return this.options.endpoint;
   }
 
   /** The daemon's state as last reported (acks and state messages), before any was heard: undefined. */

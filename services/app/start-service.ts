@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadLayoutFile } from '../../calibration/index.ts';
+import { type LocatorClient, startServiceLocator } from '../../hw-controller/index.ts';
 import { openSimulatedRoom, type SimulatorServer, startSimulatorServer } from '../../simulator/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
@@ -19,6 +20,8 @@ export interface RunningService {
   logger: Logger;
   /** The simulated cameras' server, when the simulator is enabled (the demo). */
   simulatorUrl?: string;
+  /** The locator (laser, strobes, door) through the hw-controller daemon, when one is configured or the demo runs. */
+  locator?: LocatorClient;
   /** Stops taking requests, lets those in flight finish, closes the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -134,6 +137,14 @@ export async function startService(
         'simulated cameras streaming',
       );
     }
+    const locator = await startServiceLocator({
+      endpoint: config.hwController.endpoint,
+      simulatorUrl: simulator?.url,
+      layoutFile: config.room.layoutFile,
+      heartbeatMs: config.hwController.heartbeatMs,
+      logger,
+      registry: metrics.registry,
+    });
 
     let stopping: Promise<void> | undefined;
     const httpServer = server;
@@ -144,6 +155,7 @@ export async function startService(
       store,
       logger,
       ...(simulator ? { simulatorUrl: simulator.url } : {}),
+      ...(locator ? { locator: locator.client } : {}),
       stop() {
         stopping ??= (async () => {
           logger.info('stopping');
@@ -152,6 +164,7 @@ export async function startService(
           const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
           await closed;
           clearTimeout(grace);
+          await locator?.stop();
           await simulator?.close();
           await notificationService.stop();
           await db.close();

@@ -239,7 +239,11 @@ export const environmentSettings = [
     path: ['hwController', 'endpoint'],
     doc: 'hw-controller daemon endpoint; unset = a sim daemon next to the simulator',
   },
-  { env: 'PARCELROOM_HW_HEARTBEAT_MS', path: ['hwController', 'heartbeatMs'], doc: 'Heartbeat to the daemon' },
+  {
+    env: 'PARCELROOM_HW_HEARTBEAT_MS',
+    path: ['hwController', 'heartbeatMs'],
+    doc: 'Heartbeat to the daemon',
+  },
   {
     env: 'PARCELROOM_BUILDING_STREET',
     path: ['labels', 'buildingStreet'],

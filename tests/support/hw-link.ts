@@ -26,9 +26,10 @@ export async function eventually<T>(
 
 /** A bare DEALER that sends arbitrary frames, for what a well-behaved client never sends. */
 export class RawPeer {
-  private readonly socket = new zmq.Dealer({ linger: 0, receiveTimeout: 5000 });
+  private readonly socket: zmq.Dealer;
 
-  constructor(endpoint: string) {
+  constructor(endpoint: string, receiveTimeoutMs = 5000) {
+    this.socket = new zmq.Dealer({ linger: 0, receiveTimeout: receiveTimeoutMs });
     this.socket.connect(endpoint);
   }
 
