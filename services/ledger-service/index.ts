@@ -1,8 +1,8 @@
+export type { LedgerCommand } from '../ledger/index.ts';
 export { createLedgerMetrics, type LedgerMetrics } from './ledger-metrics.ts';
 export {
   type Clock,
   type CommittedStep,
-  type LedgerCommand,
   type LocatorCommand,
   RoomLedgerService,
   type RoomLedgerServiceOptions,

@@ -2,6 +2,7 @@ import { map, Observable, Subject, type Subscription } from 'rxjs';
 import type { PipelineObservation } from '../../pipelines/index.ts';
 import {
   type KioskMessage,
+  type LedgerCommand,
   type LedgerDecision,
   type LedgerInput,
   LedgerInputError,
@@ -15,11 +16,6 @@ import {
 import type { Logger } from '../logging/index.ts';
 import type { LedgerRepository } from '../store/index.ts';
 import type { LedgerMetrics } from './ledger-metrics.ts';
-
-type WithoutTime<T> = T extends unknown ? Omit<T, 'atMs'> : never;
-
-/** What the kiosk (and staff tools) ask of the ledger; the service stamps the time. */
-export type LedgerCommand = WithoutTime<Exclude<LedgerInput, { type: 'observed' | 'tick' }>>;
 
 /** One input's decisions after they were committed: the only thing listeners are ever told. */
 export interface CommittedStep {

@@ -1,3 +1,4 @@
+export { type LedgerCommand, ledgerCommandSchema, parseLedgerCommand } from './ledger-command-schema.ts';
 export { durableView, freeSlots, openFlags, placedPackagesOf, slotOfPackage } from './ledger-queries.ts';
 export {
   LedgerInputError,

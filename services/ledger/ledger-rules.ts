@@ -24,7 +24,8 @@ export type LedgerInputErrorCode =
   | 'not_residents_package'
   | 'package_in_other_pickup'
   | 'unknown_slot'
-  | 'bad_observation';
+  | 'bad_observation'
+  | 'bad_command';
 
 /** An input the ledger refuses; the state is unchanged. `code` is stable, `message` says why. */
 export class LedgerInputError extends Error {

@@ -20,6 +20,8 @@ export function ledgerOptions(overrides: Partial<LedgerOptions> = {}): LedgerOpt
 export class RoomLedger {
   readonly options: LedgerOptions;
   private current: LedgerState;
+  /** The state each proposal was made from, so that a stale proposal cannot be adopted. */
+  private readonly bases = new WeakMap<LedgerStep, LedgerState>();
 
   constructor(state: LedgerState, options: Partial<LedgerOptions> = {}) {
     this.current = state;
@@ -36,17 +38,24 @@ export class RoomLedger {
 
   /** Throws `LedgerInputError` (and changes nothing) when the input makes no sense now. */
   propose(input: LedgerInput): LedgerStep {
-    return step(this.current, input, this.options);
+    return this.remember(step(this.current, input, this.options));
   }
 
   proposeReconcile(seenCounts: Readonly<Record<string, number>>, atMs: number): LedgerStep {
-    return reconcile(this.current, seenCounts, atMs, this.options);
+    return this.remember(reconcile(this.current, seenCounts, atMs, this.options));
   }
 
   /** Moves to a proposed state; refuses one that was not proposed from the current state. */
-  adopt(proposal: LedgerStep, from: LedgerState = this.current): void {
-    if (from !== this.current) throw new Error('the ledger moved since this proposal was made');
+  adopt(proposal: LedgerStep): void {
+    if (this.bases.get(proposal) !== this.current) {
+      throw new Error('the ledger moved since this proposal was made: propose again');
+    }
     this.current = proposal.state;
+  }
+
+  private remember(proposal: LedgerStep): LedgerStep {
+    this.bases.set(proposal, this.current);
+    return proposal;
   }
 
   apply(input: LedgerInput): LedgerDecision[] {

@@ -4,6 +4,7 @@ import {
   type FlagKind,
   type LedgerDecision,
   LedgerInputError,
+  parseLedgerCommand,
   placedPackagesOf,
   RoomLedger,
 } from '../../../services/ledger/index.ts';
@@ -350,5 +351,45 @@ describe('ledger: reconcile after a restart', () => {
     assert.deepEqual(l.proposeReconcile({ 'A1-1': 1, 'A1-2': 1, 'A2-1': 0 }, 50_000).decisions, []);
     l.adopt(l.proposeReconcile({ 'A1-2': 0 }, 50_000));
     assert.deepEqual(l.proposeReconcile({ 'A1-2': 0 }, 60_000).decisions, []);
+  });
+});
+
+describe('ledger object', () => {
+  test('refuses to adopt a proposal made before the ledger moved on', () => {
+    const l = ledger();
+    const stale = l.propose({ type: 'delivery_started', atMs: 0, sessionId: d1, courierId: courier });
+    l.apply({ type: 'tick', atMs: 10 });
+    assert.throws(() => l.adopt(stale), /propose again/);
+    const fresh = l.propose({ type: 'delivery_started', atMs: 20, sessionId: d1, courierId: courier });
+    l.adopt(fresh);
+    assert.ok(l.state.deliverySessions[d1]);
+  });
+});
+
+describe('ledger commands from outside', () => {
+  test('parses a pickup command', () => {
+    assert.deepEqual(
+      parseLedgerCommand({ type: 'pickup_started', sessionId: s1, residentId: alice, packageIds: [p1] }),
+      {
+        type: 'pickup_started',
+        sessionId: s1,
+        residentId: alice,
+        packageIds: [p1],
+      },
+    );
+  });
+
+  test('refuses a malformed command, naming the field', () => {
+    assert.throws(
+      () =>
+        parseLedgerCommand({ type: 'package_registered', sessionId: d1, packageId: 'P-1', residentId: null }),
+      (e: unknown) =>
+        e instanceof LedgerInputError && e.code === 'bad_command' && /packageId/.test(e.message),
+    );
+    assert.throws(() => parseLedgerCommand({ type: 'open_door' }), /type/);
+    assert.throws(
+      () => parseLedgerCommand({ type: 'delivery_ended', sessionId: d1, atMs: 5 }),
+      /atMs|Unrecognized/,
+    );
   });
 });
