@@ -6,82 +6,97 @@ import { simpleParser } from 'mailparser';
 import { type RunningService, startService } from '../../../services/app/index.ts';
 import { ConfigError, loadConfig, redactConfig } from '../../../services/config/index.ts';
 import { createLogger } from '../../../services/logging/index.ts';
-import { createScratchDatabase, createScratchFolder, type ScratchDatabase } from '../../support/databases.ts';
+import {
+  type BackendKind,
+  createScratchBackend,
+  createScratchFolder,
+  type ScratchBackend,
+} from '../../support/databases.ts';
 import { linkSecret, type NotificationBed, placePackage } from './notification-fixtures.ts';
 
-describe('notifications in the running service (no SMTP configured: the mail drop)', () => {
-  let scratch: ScratchDatabase;
-  let service: RunningService;
-  const drop = createScratchFolder('parcelroom-drop-');
+for (const kind of ['server', 'embedded'] as BackendKind[]) {
+  describe(`notifications in the running service on the ${kind} database (no SMTP configured: the mail drop)`, () => {
+    let backend: ScratchBackend;
+    let service: RunningService;
+    const drop = createScratchFolder('parcelroom-drop-');
 
-  before(async () => {
-    scratch = await createScratchDatabase();
-    const config = loadConfig({
-      env: {
-        DATABASE_URL: scratch.url,
-        PARCELROOM_HTTP_PORT: '0',
-        PARCELROOM_SIMULATOR: 'false',
-        PARCELROOM_MAIL_DROP_DIR: drop.path,
-        PARCELROOM_NOTIFY_POLL_MS: '50',
-        PARCELROOM_LINK_SECRET: linkSecret,
-        PARCELROOM_PUBLIC_URL: 'https://parcels.building.example',
-      },
+    before(async () => {
+      backend = await createScratchBackend(kind);
+      const config = loadConfig({
+        env: {
+          ...(backend.settings.url
+            ? { DATABASE_URL: backend.settings.url }
+            : { PARCELROOM_DATA_DIR: backend.settings.dataDir }),
+          PARCELROOM_HTTP_PORT: '0',
+          PARCELROOM_SIMULATOR: 'false',
+          // The demo people cost an argon2 hash each; these tests bring their own resident.
+          PARCELROOM_DEMO_SEED: 'false',
+          PARCELROOM_MAIL_DROP_DIR: drop.path,
+          PARCELROOM_NOTIFY_POLL_MS: '50',
+          PARCELROOM_LINK_SECRET: linkSecret,
+          PARCELROOM_PUBLIC_URL: 'https://parcels.building.example',
+        },
+      });
+      service = await startService(config, {
+        logger: createLogger({ level: 'silent' }),
+        printSecrets: () => {},
+      });
     });
-    service = await startService(config, {
-      logger: createLogger({ level: 'silent' }),
-      printSecrets: () => {},
+    after(async () => {
+      await service?.stop();
+      await backend?.dispose();
+      drop.remove();
+    });
+
+    const waitForFiles = async (dir: string, suffix: string, count: number) => {
+      for (let i = 0; i < 200; i++) {
+        const files = (() => {
+          try {
+            return readdirSync(dir).filter((f) => f.endsWith(suffix));
+          } catch {
+            return [];
+          }
+        })();
+        if (files.length >= count) return files;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      throw new Error(`no ${suffix} file appeared in ${dir}`);
+    };
+
+    test('a placement written with its outbox rows becomes an .eml file and a text file, and the photo link opens the photo', async () => {
+      const bed = { db: service.store.db, store: service.store } as NotificationBed;
+      const placed = await placePackage(bed, { slotId: 'A2-3', phone: '+15105550177' });
+      const [eml] = await waitForFiles(drop.path, '.eml', 1);
+      const [sms] = await waitForFiles(join(drop.path, 'sms'), '.sms.txt', 1);
+
+      const mail = await simpleParser(readFileSync(join(drop.path, eml!)));
+      assert.match(mail.text ?? '', new RegExp(`PIN: ${placed.pin}`));
+      assert.match(mail.text ?? '', /Shelf A, level 2 \(from the floor\), second from the right/);
+      assert.deepEqual(mail.attachments.map((a) => a.cid).sort(), [
+        'package-photo',
+        'pickup-qr',
+        'shelf-map',
+      ]);
+      assert.match(
+        readFileSync(join(drop.path, 'sms', sms!), 'utf8'),
+        /^To: \+15105550177\n\nParcelroom: a package/,
+      );
+
+      const link = /https:\/\/parcels\.building\.example(\/p\/[^/\s]+\/photo)/.exec(mail.text ?? '');
+      assert.ok(link, 'the mail links to the photo under the public URL');
+      const photo = await fetch(`${service.url}${link[1]}`);
+      assert.equal(photo.status, 200);
+      assert.deepEqual(Buffer.from(await photo.arrayBuffer()), placed.photo);
+
+      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      assert.match(
+        metrics,
+        /parcelroom_notifications_sent_total\{channel="email",template="package_placed"\} 1/,
+      );
+      assert.match(metrics, /parcelroom_notifications_queue_depth\{status="sent"\} 2/);
     });
   });
-  after(async () => {
-    await service?.stop();
-    await scratch?.drop();
-    drop.remove();
-  });
-
-  const waitForFiles = async (dir: string, suffix: string, count: number) => {
-    for (let i = 0; i < 200; i++) {
-      const files = (() => {
-        try {
-          return readdirSync(dir).filter((f) => f.endsWith(suffix));
-        } catch {
-          return [];
-        }
-      })();
-      if (files.length >= count) return files;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    throw new Error(`no ${suffix} file appeared in ${dir}`);
-  };
-
-  test('a placement written with its outbox rows becomes an .eml file and a text file, and the photo link opens the photo', async () => {
-    const bed = { db: service.store.db, store: service.store } as NotificationBed;
-    const placed = await placePackage(bed, { slotId: 'A2-3', phone: '+15105550177' });
-    const [eml] = await waitForFiles(drop.path, '.eml', 1);
-    const [sms] = await waitForFiles(join(drop.path, 'sms'), '.sms.txt', 1);
-
-    const mail = await simpleParser(readFileSync(join(drop.path, eml!)));
-    assert.match(mail.text ?? '', new RegExp(`PIN: ${placed.pin}`));
-    assert.match(mail.text ?? '', /Shelf A, level 2 \(from the floor\), second from the right/);
-    assert.deepEqual(mail.attachments.map((a) => a.cid).sort(), ['package-photo', 'pickup-qr', 'shelf-map']);
-    assert.match(
-      readFileSync(join(drop.path, 'sms', sms!), 'utf8'),
-      /^To: \+15105550177\n\nParcelroom: a package/,
-    );
-
-    const link = /https:\/\/parcels\.building\.example(\/p\/[^/\s]+\/photo)/.exec(mail.text ?? '');
-    assert.ok(link, 'the mail links to the photo under the public URL');
-    const photo = await fetch(`${service.url}${link[1]}`);
-    assert.equal(photo.status, 200);
-    assert.deepEqual(Buffer.from(await photo.arrayBuffer()), placed.photo);
-
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    assert.match(
-      metrics,
-      /parcelroom_notifications_sent_total\{channel="email",template="package_placed"\} 1/,
-    );
-    assert.match(metrics, /parcelroom_notifications_queue_depth\{status="sent"\} 2/);
-  });
-});
+}
 
 describe('notification settings', () => {
   test('config print hides the SMTP and SMS passwords and the link secret', () => {
