@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { HwControllerError } from '../hw-errors.ts';
 
 const cliPath = fileURLToPath(new URL('../../bin/parcelroom.js', import.meta.url));
 
@@ -12,8 +12,6 @@ export interface DaemonChildOptions {
   layoutFile: string;
   heartbeatTimeoutMs: number;
   logger?: Logger | undefined;
-  /** How long to wait for the daemon to listen. */
-  startTimeoutMs?: number;
 }
 
 export interface DaemonChild {
@@ -23,12 +21,27 @@ export interface DaemonChild {
   stop(): Promise<void>;
 }
 
+/** A loopback port free right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 /**
  * Runs `parcelroom hw-controller --driver sim` as a child process, as the demo does: a separate
- * process, as on a real installation, on a port the daemon picks. Its log lines are passed on to
- * this process's stdout (at this process's log level); it exits by itself when this process dies (its stdin closes).
+ * process, as on a real installation. The port is chosen here so that the service need not wait
+ * for the daemon to start (a ZeroMQ client connects whenever the daemon is there); the service's
+ * start stays as quick as before. Its log lines reach this process's stdout at this process's log
+ * level; it exits by itself when this process dies (its stdin closes).
  */
 export async function spawnSimDaemon(options: DaemonChildOptions): Promise<DaemonChild> {
+  const endpoint = `tcp://127.0.0.1:${await freePort()}`;
   const child = spawn(
     process.execPath,
     [
@@ -37,7 +50,7 @@ export async function spawnSimDaemon(options: DaemonChildOptions): Promise<Daemo
       '--driver',
       'sim',
       '--bind',
-      'tcp://127.0.0.1:*',
+      endpoint,
       '--simulator-url',
       options.simulatorUrl,
       '--layout',
@@ -48,7 +61,6 @@ export async function spawnSimDaemon(options: DaemonChildOptions): Promise<Daemo
     ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
-  // The daemon logs at info; its lines reach this process's stdout at this process's log level.
   const minimumLevel = options.logger?.levelVal ?? 30;
   const shouldPass = (line: string) => {
     try {
@@ -57,34 +69,18 @@ export async function spawnSimDaemon(options: DaemonChildOptions): Promise<Daemo
       return true;
     }
   };
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (shouldPass(line)) process.stdout.write(`${line}\n`);
+  });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new HwControllerError(`the hw-controller daemon did not start listening: ${stderr.trim()}`));
-    }, options.startTimeoutMs ?? 30_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(
-        new HwControllerError(`the hw-controller daemon exited with ${code} at start: ${stderr.trim()}`),
-      );
-    };
-    child.once('exit', onExit);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (shouldPass(line)) process.stdout.write(`${line}\n`);
-      if (!line.includes('"hw-controller listening"')) return;
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      resolve((JSON.parse(line) as { endpoint: string }).endpoint);
-    });
-  });
+  // Without this, a daemon that died early would make writes to its stdin throw in this process.
+  child.stdin!.on('error', () => undefined);
   let stopping: Promise<void> | undefined;
   child.on('exit', (code, signal) => {
-    if (!stopping)
-      options.logger?.error({ code, signal, stderr: stderr.trim() }, 'hw-controller daemon exited');
+    if (!stopping) options.logger?.error({ code, signal, stderr: stderr.trim() }, 'hw-controller daemon exited');
   });
   return {
     endpoint,
