@@ -14,7 +14,7 @@ import {
   RoomLedger,
 } from '../ledger/index.ts';
 import type { Logger } from '../logging/index.ts';
-import type { LedgerRepository } from '../store/index.ts';
+import { LedgerConflictError, type LedgerRepository } from '../store/index.ts';
 import type { LedgerMetrics } from './ledger-metrics.ts';
 
 /** One input's decisions after they were committed: the only thing listeners are ever told. */
@@ -166,6 +166,16 @@ export class RoomLedgerService {
     );
   }
 
+  /**
+   * Re-reads the room's state from the store, after something outside the ledger changed rows it
+   * relies on (a staff page resolving a flag or marking a package returned).
+   */
+  reload(): Promise<void> {
+    const work = this.queue.then(() => this.reread(this.clock.now()));
+    this.queue = work.catch(() => undefined);
+    return work;
+  }
+
   /** Stops taking observations and ticks, and waits for what is in the queue. */
   async stop(): Promise<void> {
     this.subscription?.unsubscribe();
@@ -186,6 +196,26 @@ export class RoomLedgerService {
         complete: () => subscriber.complete(),
       }),
     );
+  }
+
+  private async reread(nowMs: number): Promise<void> {
+    const state = await this.options.repository.loadLedgerState(this.options.roomId, nowMs);
+    this.ledger = new RoomLedger(state, this.ledger.options);
+  }
+
+  private decideOrThrow(decide: () => { input: LedgerInput; proposal: LedgerStep }) {
+    try {
+      return decide();
+    } catch (error) {
+      if (error instanceof LedgerInputError) {
+        this.options.metrics?.inputs.inc({ type: error.inputType, outcome: 'refused' });
+        this.options.logger?.warn(
+          { code: error.code, input: error.inputType, error: error.message },
+          'ledger input refused',
+        );
+      }
+      throw error;
+    }
   }
 
   private nextInputId(): string {
@@ -217,20 +247,8 @@ export class RoomLedgerService {
   ): Promise<CommittedStep> {
     const work = this.queue.then(async () => {
       const { metrics, logger } = this.options;
-      let decided: { input: LedgerInput; proposal: LedgerStep };
-      try {
-        decided = decide();
-      } catch (error) {
-        if (error instanceof LedgerInputError) {
-          metrics?.inputs.inc({ type: error.inputType, outcome: 'refused' });
-          logger?.warn(
-            { code: error.code, input: error.inputType, error: error.message },
-            'ledger input refused',
-          );
-        }
-        throw error;
-      }
-      const { input, proposal } = decided;
+      let { input, proposal } = this.decideOrThrow(decide);
+      let reread = false;
       const started = process.hrtime.bigint();
       for (let attempt = 1; ; attempt++) {
         try {
@@ -242,10 +260,7 @@ export class RoomLedgerService {
           if (!applied.applied) {
             // Applied before (a retried command): the store is the truth, so re-read it.
             metrics?.inputs.inc({ type: input.type, outcome: 'duplicate' });
-            this.ledger = new RoomLedger(
-              await this.options.repository.loadLedgerState(this.options.roomId, input.atMs),
-              this.ledger.options,
-            );
+            await this.reread(input.atMs);
             return { inputId, input, decisions: [], eventIds: [] };
           }
           this.ledger.adopt(proposal);
@@ -266,6 +281,15 @@ export class RoomLedgerService {
           if (proposal.decisions.length > 0) this.committed.next(step);
           return step;
         } catch (error) {
+          if (error instanceof LedgerConflictError && !reread) {
+            // The rows changed behind the ledger (staff edits): decide again from what they say.
+            reread = true;
+            logger?.warn({ input: input.type, inputId, error: error.message }, 'ledger re-read the store');
+            await this.reread(input.atMs);
+            ({ input, proposal } = this.decideOrThrow(decide));
+            attempt--;
+            continue;
+          }
           if (attempt >= attempts) {
             metrics?.inputs.inc({ type: input.type, outcome: 'failed' });
             logger?.error(

@@ -10,6 +10,7 @@ export {
   type AppliedBatch,
   createLedgerRepository,
   type LedgerBatch,
+  LedgerConflictError,
   type LedgerRepository,
 } from './ledger-repository.ts';
 export { type MigrationResult, migrateToLatest, migrationsDir } from './migrate.ts';

@@ -258,7 +258,7 @@ export function createLedgerRepository(db: Database) {
           ],
         );
         if (!rows[0]) {
-          throw new StoreError(
+          throw new LedgerConflictError(
             `package ${d.packageId} cannot await placement in room ${roomId}: it exists and is not an unassigned package awaiting placement there`,
           );
         }
@@ -384,11 +384,10 @@ export function createLedgerRepository(db: Database) {
         return;
       }
       case 'flag_resolved':
-        await expectOne(
-          tx,
+        // Staff may have closed it already; their resolution stands, the event still says why.
+        await tx.query(
           `UPDATE flags SET status = 'resolved', resolved_at = $2, resolution = $3 WHERE id = $1 AND status = 'open'`,
           [d.flagId, at(d.atMs), JSON.stringify({ by: 'ledger', ...d.resolution })],
-          `flag ${d.flagId} is not open`,
         );
         return;
       case 'pickup_started':
@@ -582,9 +581,16 @@ export function createLedgerRepository(db: Database) {
 
 export type LedgerRepository = ReturnType<typeof createLedgerRepository>;
 
+/**
+ * A decision that no longer fits the rows (someone changed them behind the ledger's back, e.g.
+ * staff marked a package returned): nothing was written; re-read the state and decide again.
+ */
+export class LedgerConflictError extends StoreError {}
+
 async function expectOne(tx: Queryable, sql: string, params: unknown[], problem: string): Promise<void> {
   const { rowCount } = await tx.query(sql, params as never);
-  if (rowCount !== 1) throw new StoreError(`the ledger's decision does not fit the store: ${problem}`);
+  if (rowCount !== 1)
+    throw new LedgerConflictError(`the ledger's decision does not fit the store: ${problem}`);
 }
 
 const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());

@@ -243,4 +243,38 @@ describe('room ledger service over PostgreSQL', () => {
     );
     assert.equal(await count(w, 'flags'), 1);
   });
+
+  test('a package staff marked returned behind its back: the ledger re-reads the store and decides again', async () => {
+    const service = await start();
+    await service.submit({ type: 'delivery_started', sessionId: d1, courierId: w.courier });
+    await service.submit({ type: 'package_registered', sessionId: d1, packageId: p1, residentId: w.alice });
+    await service.observe(await appeared('A2-2', 1));
+    await w.db.query(`UPDATE packages SET state = 'returned', slot_id = NULL WHERE id = $1`, [p1]);
+    clock.nowMs += 60_000;
+    const step = await service.observe(await appeared('A2-2', 2, 'vanished'));
+    assert.deepEqual(
+      step.decisions.flatMap((d) => (d.type === 'flag_raised' ? [d.flag.kind] : [])),
+      ['state_mismatch'],
+    );
+    assert.equal((await w.store.packages.get(p1))?.state, 'returned', 'the staff decision stands');
+    assert.equal(service.state.packages[p1], undefined);
+  });
+
+  test('a camera flag staff already closed is left as they closed it when the camera returns', async () => {
+    const service = await start({ ledger: { newId: countingIds(50), cameraOfflineFlagAfterMs: 1_000 } });
+    await service.observe({ kind: 'camera_offline', cameraId: 'cam-1', timeMs: 0 });
+    clock.nowMs += 5_000;
+    await service.tick();
+    await w.db.query(
+      `UPDATE flags SET status = 'dismissed', resolved_at = now(), resolution = '{"by":"staff"}' WHERE kind = 'camera_offline'`,
+    );
+    const step = await service.observe({ kind: 'camera_online', cameraId: 'cam-1', timeMs: 0 });
+    assert.ok(step.decisions.some((d) => d.type === 'flag_resolved'));
+    const { rows } = await w.db.query<{ status: string; resolution: unknown }>(
+      'SELECT status, resolution FROM flags',
+    );
+    assert.deepEqual(rows, [{ status: 'dismissed', resolution: { by: 'staff' } }]);
+    await service.reload();
+    assert.deepEqual(service.state.flags, {});
+  });
 });
