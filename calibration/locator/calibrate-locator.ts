@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { add, dot, length, normalize, scale, sub, type Vec3 } from '../geometry/vector.ts';
 import type { Locator, RoomLayout } from '../layout-schema.ts';
 import { levelIdOf, listSlots, type Slot } from '../room-model.ts';
@@ -33,6 +34,8 @@ export interface LocatorCalibrationOptions {
   /** A slot whose verified dot lands farther than this from its centre is reported (default 2 cm). */
   toleranceCm?: number;
   onProgress?: (progress: CalibrationProgress) => void;
+  /** Each stage's outcome at info, each shot at debug. */
+  logger?: Logger;
   now?: () => Date;
 }
 
@@ -107,6 +110,7 @@ export async function calibrateLocator(
   options: LocatorCalibrationOptions,
 ): Promise<LocatorCalibrationResult> {
   const { layout, rig } = options;
+  const log = options.logger;
   const locator = layout.locator;
   if (!locator)
     throw new LocatorCalibrationError(
@@ -162,7 +166,12 @@ export async function calibrateLocator(
     const found = new Map<string, { search: DotSearch; frame: RgbFrame }>();
     for (const id of ids) {
       const onFrame = on.get(id)!;
-      found.set(id, { search: findLaserDot(onFrame, await rig.grab(id)), frame: onFrame });
+      const offFrame = await rig.grab(id);
+      if (offFrame.width !== onFrame.width || offFrame.height !== onFrame.height)
+        throw new LocatorCalibrationError(
+          `camera ${id} changed its frame size during the sweep (${onFrame.width}×${onFrame.height}, then ${offFrame.width}×${offFrame.height})`,
+        );
+      found.set(id, { search: findLaserDot(onFrame, offFrame), frame: onFrame });
     }
     return found;
   };
@@ -191,6 +200,10 @@ export async function calibrateLocator(
       result.rays.push(camera.rayThrough(px.x, px.y));
     }
     result.spot = consistentSpot(result.rays);
+    log?.debug(
+      { aim, seenBy: [...result.dotsPx.keys()], spotCm: result.spot?.pointCm },
+      'locator calibration shot',
+    );
     return result;
   };
 
@@ -220,6 +233,10 @@ export async function calibrateLocator(
     );
   }
   const first = fitMountModel(nominal, coarseObservations);
+  log?.info(
+    { samples: coarse.length, located: coarseObservations.length, model: first.model },
+    'locator calibration: coarse fit',
+  );
 
   // Refine around each level: one shot at each slot with the first model puts samples where
   // the final angles will be.
@@ -232,6 +249,21 @@ export async function calibrateLocator(
   const observations = observationsOf(allSamples);
   const fit = fitMountModel(nominal, observations);
 
+  const fitMedianCm = median(fit.residualsCm.filter((_, i) => !fit.outliers.includes(i)));
+  if (fitMedianCm > 0.5)
+    notes.push(
+      `the mount model leaves a median miss of ${fitMedianCm.toFixed(2)} cm: check the camera poses and the mount position in the layout`,
+    );
+  log?.info(
+    {
+      samples: allSamples.length,
+      located: observations.length,
+      outliers: fit.outliers.length,
+      fitMedianCm,
+      model: fit.model,
+    },
+    'locator calibration: final fit',
+  );
   const levelTrims = trimsPerLevel(layout, fit.model, refine, notes);
   const targets = slots.map((slot) => {
     const levelId = levelIdOf(slot.unitId, slot.levelNumber);
@@ -271,6 +303,15 @@ export async function calibrateLocator(
     notes.push(
       `${unverified.length} slot(s) could not be verified: ${unverified.map((s) => s.slotId).join(', ')}`,
     );
+  log?.info(
+    {
+      slots: verified.length,
+      verified: cms.length,
+      withinTolerance: cms.filter((c) => c <= toleranceCm).length,
+      maxCm: cms.length ? Math.max(...cms) : null,
+    },
+    'locator calibration: verified',
+  );
   const calibration: LocatorCalibration = {
     calibratedAt: (options.now?.() ?? new Date()).toISOString(),
     residualPx: round2(pxs.length ? Math.max(...pxs) : 0),
@@ -290,7 +331,7 @@ export async function calibrateLocator(
       samples: allSamples.length,
       samplesUsed: observations.length - fit.outliers.length,
       outliers: fit.outliers.length,
-      fitMedianCm: round2(median(fit.residualsCm.filter((_, i) => !fit.outliers.includes(i)))),
+      fitMedianCm: round2(fitMedianCm),
       medianPx: round2(median(pxs)),
       maxPx: round2(pxs.length ? Math.max(...pxs) : Number.NaN),
       medianCm: round2(median(cms)),

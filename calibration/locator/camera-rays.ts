@@ -1,5 +1,4 @@
 import { createPinholeCamera, type PinholeCamera } from '../geometry/pinhole-camera.ts';
-import { pointInPolygon } from '../geometry/polygon.ts';
 import { add, cross, dot, length, normalize, scale, sub, type Vec3 } from '../geometry/vector.ts';
 import type { CameraView, RoomLayout } from '../layout-schema.ts';
 import { levelIdOf, unitFrame } from '../room-model.ts';
@@ -17,8 +16,6 @@ export interface MeasuringCamera {
   pinhole: PinholeCamera;
   /** The room ray through a pixel given in the layout's resolution. */
   rayThrough(x: number, y: number): CameraRay;
-  /** The slot whose front-face polygon holds the pixel, if any. */
-  slotAt(x: number, y: number): string | undefined;
 }
 
 export function measuringCamera(view: CameraView): MeasuringCamera | undefined {
@@ -41,11 +38,6 @@ export function measuringCamera(view: CameraView): MeasuringCamera | undefined {
         ),
       );
       return { cameraId: view.id, origin: pinhole.position, direction };
-    },
-    slotAt(x, y) {
-      for (const [slotId, polygon] of Object.entries(view.slots))
-        if (pointInPolygon([x, y], polygon)) return slotId;
-      return undefined;
     },
   };
 }

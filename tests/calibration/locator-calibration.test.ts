@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import {
   aimAngles,
   calibrateLocator,
@@ -222,6 +223,7 @@ describe('locator calibration against the simulator', () => {
   let room: SimulatedRoom;
   let ideal: SimulatedRoom;
   let result: LocatorCalibrationResult;
+  const logLines: Array<{ msg: string; [key: string]: unknown }> = [];
 
   before(async () => {
     layout = await uncalibratedDemo();
@@ -232,6 +234,7 @@ describe('locator calibration against the simulator', () => {
       rig: simulatedLocatorRig(room),
       gridSize: 6,
       now: () => new Date('2026-12-01T08:00:00Z'),
+      logger: pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line)) }),
     });
   });
 
@@ -266,6 +269,11 @@ describe('locator calibration against the simulator', () => {
     assert.equal(result.summary.slotsWithinTolerance, 60);
     assert.ok(result.summary.maxCm < 1 && result.summary.maxPx < 2, JSON.stringify(result.summary));
     assert.equal(result.calibration.calibratedAt, '2026-12-01T08:00:00.000Z');
+    assert.deepEqual(
+      logLines.map((l) => l.msg),
+      ['locator calibration: coarse fit', 'locator calibration: final fit', 'locator calibration: verified'],
+    );
+    assert.equal(logLines[2]!.withinTolerance, 60);
     assert.equal(result.calibration.residualCm, result.summary.maxCm);
     for (const s of result.slots) assert.ok(s.seenBy.length >= 1 && s.residualCm !== undefined, s.slotId);
     // The result goes into the layout and loads again, with every other line of the file kept.
