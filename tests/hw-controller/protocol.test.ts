@@ -121,18 +121,29 @@ describe('daemon limits from the layout', () => {
     assert.equal(limitsFromLayout(layout, { laserMaxOnMs: 5000 }).laserMaxOnMs, 5000);
   });
 
-  test('a slot’s target is the ideal aim from the mount, and the calibrated one when the layout has it', () => {
+  test('a slot’s target is the calibrated one when the layout has it, else the ideal aim from the mount', () => {
     const slot = listSlots(layout).find((s) => s.id === 'C2-1')!;
+    const uncalibrated = structuredClone(layout);
+    delete uncalibrated.locator!.calibration;
     const ideal = aimAngles(layout.locator!.mount.positionCm, slot.aimPoint);
-    assert.deepEqual(slotTarget(layout, 'C2-1'), { ...ideal, strobeZoneId: 'Z2', laserMaxOnMs: 60_000 });
-    const calibrated = structuredClone(layout);
+    assert.deepEqual(slotTarget(uncalibrated, 'C2-1'), {
+      ...ideal,
+      strobeZoneId: 'Z2',
+      laserMaxOnMs: 60_000,
+    });
+    const calibrated = structuredClone(uncalibrated);
     calibrated.locator!.calibration = {
       calibratedAt: '2026-12-01T06:00:00Z',
       residualPx: 1,
       residualCm: 0.5,
       slotTargets: { 'C2-1': { panDeg: 33.3, tiltDeg: -33.3 } },
     };
-    assert.equal(slotTarget(calibrated, 'C2-1').panDeg, 33.3);
+    assert.deepEqual(slotTarget(calibrated, 'C2-1'), {
+      panDeg: 33.3,
+      tiltDeg: -33.3,
+      strobeZoneId: 'Z2',
+      laserMaxOnMs: 60_000,
+    });
     assert.throws(() => slotTarget(layout, 'Z9-9'), /no slot Z9-9/);
   });
 });
