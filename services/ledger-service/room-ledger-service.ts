@@ -137,12 +137,15 @@ export class RoomLedgerService {
     );
   }
 
-  /** Takes one pipeline observation through the ledger (what the subscription does). */
-  observe(observation: PipelineObservation): Promise<CommittedStep> {
+  /**
+   * Takes one pipeline observation through the ledger (what the subscription does). An
+   * `inputId` that was applied before makes it a no-op, for a sender that resends after a crash.
+   */
+  observe(observation: PipelineObservation, inputId?: string): Promise<CommittedStep> {
     const converted = toLedgerObservation(observation);
     return this.enqueue(
       () => ({ type: 'observed', atMs: this.clock.now(), observation: converted }),
-      this.nextInputId(),
+      inputId ?? this.nextInputId(),
       this.options.commitAttempts ?? 3,
     );
   }

@@ -109,6 +109,8 @@ export class DurableLedger {
 
 export interface World {
   kind: BackendKind;
+  /** The server database's connection string (absent for the embedded one). */
+  url: string | undefined;
   scratch: { drop(): Promise<void> };
   db: Database;
   store: Store;
@@ -139,5 +141,14 @@ export async function openLedgerWorld(kind: BackendKind = 'server'): Promise<Wor
     email: 'bob@example.test',
   });
   const courier = await store.people.addCourier({ name: 'Sam', company: 'Parcel Co', pinHash: 'x' });
-  return { kind, scratch, db, store, alice: alice.id, bob: bob.id, courier: courier.id };
+  return {
+    kind,
+    url: backend.settings.url,
+    scratch,
+    db,
+    store,
+    alice: alice.id,
+    bob: bob.id,
+    courier: courier.id,
+  };
 }
