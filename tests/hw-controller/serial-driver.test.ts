@@ -13,6 +13,7 @@ import {
   slotTarget,
   startHwDaemon,
 } from '../../hw-controller/index.ts';
+import { type DaemonProcess, startDaemonProcess } from '../support/hw-daemon-process.ts';
 import { eventually } from '../support/hw-link.ts';
 import { openPtyPair, type PtyPair } from '../support/pty-pair.ts';
 
@@ -106,5 +107,48 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
       assert.match(error.message, /cannot open serial port .*host-missing/);
       return true;
     });
+  });
+});
+
+describe('parcelroom hw-controller --driver serial as its own process', () => {
+  let pty: PtyPair;
+  let device: DeviceEmulator;
+  let daemon: DaemonProcess | undefined;
+  let client: LocatorClient | undefined;
+
+  before(async () => {
+    pty = await openPtyPair();
+    device = await DeviceEmulator.open(pty.devicePath);
+  });
+  after(async () => {
+    await client?.close();
+    await daemon?.stop('SIGKILL');
+    await device?.close();
+    await pty?.close();
+  });
+
+  test('drives the device named by --serial-port and switches it off on SIGTERM', async () => {
+    daemon = await startDaemonProcess([
+      '--driver',
+      'serial',
+      '--serial-port',
+      pty.hostPath,
+      '--baud',
+      '57600',
+      '--bind',
+      'tcp://127.0.0.1:*',
+      '--heartbeat-timeout-ms',
+      '1000',
+    ]);
+    client = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 100 });
+    const layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
+    const state = await client.pointAt(slotTarget(layout, 'C4-4'));
+    assert.equal(state.driver, 'serial');
+    assert.equal(device.state.laser.on, true);
+    assert.deepEqual(device.state.strobes, { Z2: 'FLASH' });
+    assert.equal(await daemon.stop(), 0);
+    assert.equal(device.state.laser.on, false, 'the daemon left the laser off');
+    assert.equal(device.state.doorUnlocked, false);
+    assert.deepEqual(device.state.log.slice(-2), ['OFF', 'DOOR 0']);
   });
 });
