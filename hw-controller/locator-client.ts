@@ -77,7 +77,11 @@ export class LocatorClient {
       requestTimeoutMs: options.requestTimeoutMs ?? 250,
       attempts: this.attempts,
     });
+    let previousLink: LinkState = this.channel.linkState;
     this.channel.on('link', (state) => {
+      // A command that timed out while the link was down never arrived: send what we want again.
+      if (state === 'up' && previousLink === 'down') this.resync('link back');
+      previousLink = state;
       this.events.emit('link', state);
     });
     this.channel.on('state', (state) => this.onState(state));

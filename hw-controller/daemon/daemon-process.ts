@@ -80,7 +80,8 @@ export async function spawnSimDaemon(options: DaemonChildOptions): Promise<Daemo
   child.stdin!.on('error', () => undefined);
   let stopping: Promise<void> | undefined;
   child.on('exit', (code, signal) => {
-    if (!stopping) options.logger?.error({ code, signal, stderr: stderr.trim() }, 'hw-controller daemon exited');
+    if (!stopping)
+      options.logger?.error({ code, signal, stderr: stderr.trim() }, 'hw-controller daemon exited');
   });
   return {
     endpoint,

@@ -34,6 +34,7 @@ export interface PendingRequest {
 interface InFlight {
   type: RequestType;
   frames: Buffer[];
+  attempts: number;
   attemptsLeft: number;
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -86,6 +87,7 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
     const entry: InFlight = {
       type,
       frames: encodeMessage({ ...body, id } as Request),
+      attempts,
       attemptsLeft: attempts,
       sentAt: 0,
       timer: undefined,
@@ -114,7 +116,7 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
       this.finish(id, 'timeout', () =>
         entry.reject(
           new HwLinkTimeoutError(
-            `no ack for ${entry.type} (request ${id}) from the hw-controller at ${this.options.endpoint} after ${this.options.attempts} attempts of ${this.options.requestTimeoutMs} ms`,
+            `no ack for ${entry.type} (request ${id}) from the hw-controller at ${this.options.endpoint} after ${entry.attempts} attempts of ${this.options.requestTimeoutMs} ms`,
           ),
         ),
       );

@@ -7,6 +7,7 @@ import { loadLayoutFile, type RoomLayout } from '../../calibration/index.ts';
 import {
   createHwLinkMetrics,
   createLocatorClient,
+  HwLinkTimeoutError,
   type LocatorClient,
   slotTarget,
 } from '../../hw-controller/index.ts';
@@ -87,6 +88,29 @@ describe('the hw-controller daemon as its own process', () => {
     await client.off();
     assert.equal(await second.stop(), 0, 'SIGTERM stops it cleanly');
     assert.match(second.output(), /"cause":"shutdown"/);
+  });
+
+  test('a target asked for while the daemon is down times out, and is what the client sends once the daemon is back', async () => {
+    const first = await startDaemon();
+    const client = createLocatorClient({
+      endpoint: first.endpoint,
+      heartbeatMs: 100,
+      heartbeatTimeoutMs: 300,
+      requestTimeoutMs: 100,
+      attempts: 2,
+    });
+    cleanups.push(() => client.close());
+    await client.off();
+    await first.stop('SIGKILL');
+    const target = slotTarget(layout, 'A5-4');
+    await assert.rejects(client.pointAt(target), HwLinkTimeoutError);
+    await startDaemon(first.endpoint);
+    const rendered = await eventually('the laser to be lit at the asked target', async () => {
+      const s = await simulatorLocator(simulator.url);
+      return s.laser.on && s.laser.panDeg === target.panDeg ? s : undefined;
+    });
+    assert.deepEqual(rendered.strobesOn, ['Z1']);
+    await client.off();
   });
 
   test('when the service process is killed, the daemon switches the laser off by itself', async () => {
