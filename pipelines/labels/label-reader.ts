@@ -43,6 +43,11 @@ export interface LabelReading {
 
 export interface LabelReaderOptions {
   ocr: OcrEngine;
+  /**
+   * The engine for the second look at tracking-number lines; `ocr` when absent. PP-OCR's
+   * recogniser reads digits better than tesseract, tesseract reads a page's layout better.
+   */
+  lineOcr?: OcrEngine;
   residents?: ResidentMatcher;
   building?: BuildingAddress;
   limits?: LabelImageLimits;
@@ -62,17 +67,32 @@ export interface LabelReader {
 }
 
 const trackingAlphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ';
-/** Captions carriers print by the number, or a long run of digits. */
-const trackingLinePattern = /TRK|TRACK|TBA|\b1Z|WAYBILL|AWB|\d{4}/i;
+const inAlphabet = (text: string) =>
+  [...text.toUpperCase()]
+    .filter((c) => trackingAlphabet.includes(c))
+    .join('')
+    .replace(/\s+/g, ' ')
+    .trim();
+/** Captions carriers print by the number. */
+const trackingCaption = /TRK|TRACK|TBA|\b1Z|WAYBILL|AWB/i;
 const maxTrackingRereads = 3;
 
-/** The lines most likely to hold the tracking number, captioned ones first. */
+/**
+ * The lines most likely to hold the tracking number: a carrier's caption, or digits printed
+ * in the groups of three to five that carriers print numbers in. An address or a phone number
+ * has one or two such groups, a tracking number four or more.
+ */
 function trackingLines(lines: readonly OcrLine[]): OcrLine[] {
-  const captioned = (l: OcrLine) => (/TRK|TRACK|TBA|WAYBILL|AWB/i.test(l.text) ? 0 : 1);
+  const likelihood = (line: OcrLine) => {
+    const groups = line.text.split(/\s+/).filter((t) => /^[0-9OISBZ]{3,5}$/i.test(t) && /\d/.test(t)).length;
+    return (trackingCaption.test(line.text) ? 2 : 0) + (groups >= 3 ? 2 : 0) + (groups >= 4 ? 1 : 0);
+  };
   return lines
-    .filter((l) => trackingLinePattern.test(l.text) && l.text.replace(/[^0-9A-Z]/gi, '').length >= 9)
-    .sort((a, b) => captioned(a) - captioned(b))
-    .slice(0, maxTrackingRereads);
+    .map((line) => ({ line, score: likelihood(line) }))
+    .filter((l) => l.score >= 2)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, maxTrackingRereads)
+    .map((l) => l.line);
 }
 
 /**
@@ -178,14 +198,22 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
       // No number in the text: look again at the lines that should hold one, each on its own,
       // enlarged and with the alphabet of tracking numbers. A check digit still has to hold.
       let rereads = 0;
-      if (!fields.tracking && best && ocr.recognizeLine) {
+      const second = options.lineOcr ?? (ocr.recognizeLine ? ocr : undefined);
+      if (!fields.tracking && best && second) {
         const upright = rotateQuarterTurns(rectified.image, best.turns);
         const again: string[] = [];
         for (const line of trackingLines(lines)) {
           const crop = await lineCrop(upright, line.box);
-          const result = await ocr.recognizeLine(crop, { characters: trackingAlphabet });
+          const result = second.recognizeLine
+            ? await second.recognizeLine(crop, { characters: trackingAlphabet })
+            : await second.recognize(crop);
           rereads++;
-          again.push(...result.lines.map((l) => l.text));
+          // Each line the engine found in the row, and all of them joined: a number can be
+          // read in pieces side by side.
+          again.push(
+            ...result.lines.map((l) => inAlphabet(l.text)),
+            inAlphabet(result.lines.map((l) => l.text).join(' ')),
+          );
         }
         const reread = again.length > 0 ? parseLabel([...texts, ...again], barcodes, building) : undefined;
         if (reread?.tracking) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createOcrEngine, ocrEngineNames } from '../../models/ocr/create-ocr-engine.ts';
+import { createLabelOcrEngines, ocrEngineNames } from '../../models/ocr/create-ocr-engine.ts';
 import {
   createLabelReader,
   createResidentMatcher,
@@ -43,6 +43,10 @@ export function addLabelCommands(program: Command): void {
     .option('--no-match', 'do not match the recipient against residents')
     .option('--no-barcodes', 'read the text only, as if every barcode were covered')
     .option('--engine <name>', `OCR engine: ${ocrEngineNames.join(', ')} (default from the config)`)
+    .option(
+      '--line-engine <name>',
+      `second look at missed tracking lines: ${ocrEngineNames.join(', ')} or none (default from the config)`,
+    )
     .option('--workers <n>', 'OCR workers (default from the config)')
     .option('--lines', 'include every OCR line with its box and confidence')
     .action(async (images: string[], raw) => {
@@ -52,6 +56,11 @@ export function addLabelCommands(program: Command): void {
           match: z.boolean(),
           barcodes: z.boolean(),
           engine: z.enum(ocrEngineNames, { error: `must be one of ${ocrEngineNames.join(', ')}` }).optional(),
+          lineEngine: z
+            .enum([...ocrEngineNames, 'none'], {
+              error: `must be one of ${ocrEngineNames.join(', ')} or none`,
+            })
+            .optional(),
           workers: integer(1, 8).optional(),
           lines: z.boolean().optional(),
         }),
@@ -65,12 +74,15 @@ export function addLabelCommands(program: Command): void {
           : await residentsFromDatabase(config);
         residents = createResidentMatcher(roster);
       }
-      const ocr = await createOcrEngine(options.engine ?? config.labels.ocrEngine, {
-        workers: options.workers ?? config.labels.ocrWorkers,
-      });
+      const engines = await createLabelOcrEngines(
+        options.engine ?? config.labels.ocrEngine,
+        options.lineEngine ?? config.labels.ocrLineEngine,
+        { workers: options.workers ?? config.labels.ocrWorkers },
+      );
       try {
         const reader = createLabelReader({
-          ocr,
+          ocr: engines.ocr,
+          ...(engines.lineOcr ? { lineOcr: engines.lineOcr } : {}),
           ...(residents ? { residents } : {}),
           building: {
             street: config.labels.buildingStreet,
@@ -109,7 +121,7 @@ export function addLabelCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(images.length === 1 ? results[0] : results, null, 2)}\n`);
         if (failed) process.exitCode = 1;
       } finally {
-        await ocr.close();
+        await engines.close();
       }
     });
 

@@ -109,6 +109,12 @@ export const serviceConfigSchema = z
             error: 'must be tesseract.js, tesseract-native or pp-ocrv4',
           })
           .default('tesseract.js'),
+        /** The second look at a tracking-number line the page reading missed ("none": no second look). */
+        ocrLineEngine: z
+          .enum(['tesseract.js', 'tesseract-native', 'pp-ocrv4', 'none'], {
+            error: 'must be tesseract.js, tesseract-native, pp-ocrv4 or none',
+          })
+          .default('pp-ocrv4'),
         ocrWorkers: z.coerce
           .number({ error: 'must be a number of OCR workers from 1 to 8' })
           .int('must be a number of OCR workers from 1 to 8')
@@ -256,6 +262,11 @@ export const environmentSettings = [
     env: 'PARCELROOM_OCR_ENGINE',
     path: ['labels', 'ocrEngine'],
     doc: 'Label OCR: tesseract.js, tesseract-native or pp-ocrv4',
+  },
+  {
+    env: 'PARCELROOM_OCR_LINE_ENGINE',
+    path: ['labels', 'ocrLineEngine'],
+    doc: 'Second look at tracking-number lines: tesseract.js, tesseract-native, pp-ocrv4 or none',
   },
   { env: 'PARCELROOM_OCR_WORKERS', path: ['labels', 'ocrWorkers'], doc: 'OCR workers kept warm' },
   { env: 'PARCELROOM_NOTIFICATIONS', path: ['notifications', 'enabled'], doc: 'Run the notification worker' },

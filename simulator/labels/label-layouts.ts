@@ -348,13 +348,13 @@ const drawFedex: LayoutDrawer = (content, random) => {
 
   protectedBoxes.push(
     canvas.text(margin, 1010, 'TRK#', { font: sans, size: 24, bold: true }),
-    canvas.text(110, 1034, content.printedTracking, { font: sans, size: 44, bold: true }, { maxWidth: 420 }),
+    canvas.text(110, 1034, content.printedTracking, { font: sans, size: 44, bold: true }, { maxWidth: 380 }),
     canvas.text(
       right,
       1006,
       service.service,
       { font: sans, size: 28, bold: true, anchor: 'end' },
-      { maxWidth: 240 },
+      { maxWidth: 200 },
     ),
   );
   canvas.text(margin, 1040, '0201', { font: sans, size: 20 });

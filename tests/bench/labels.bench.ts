@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createOcrEngine, type OcrEngineName, ocrEngineNames } from '../../models/index.ts';
+import { createLabelOcrEngines, type OcrEngineName } from '../../models/index.ts';
 import { createLabelReader, createResidentMatcher, type ResidentRecord } from '../../pipelines/index.ts';
 import { demoResidents } from '../../services/seed/demo-people.ts';
 import { defaultBuilding, generateLabel } from '../../simulator/index.ts';
@@ -17,8 +17,16 @@ import { type BenchRow, median, percentile, report } from './bench-report.ts';
 const count = Number(process.env.LABEL_BENCH_COUNT ?? 40);
 const seed = 4242;
 
+/** Page engine + the engine for the second look at tracking lines; the first is the default. */
+const configurations: ReadonlyArray<{ name: string; page: OcrEngineName; line: OcrEngineName | 'none' }> = [
+  { name: 'tesseract.js + pp-ocrv4 lines', page: 'tesseract.js', line: 'pp-ocrv4' },
+  { name: 'tesseract.js', page: 'tesseract.js', line: 'none' },
+  { name: 'tesseract-native', page: 'tesseract-native', line: 'none' },
+  { name: 'pp-ocrv4', page: 'pp-ocrv4', line: 'none' },
+];
+
 interface EngineFigures {
-  engine: OcrEngineName;
+  engine: string;
   startupMs: number;
   firstLabelMs: number;
   p50Ms: number;
@@ -30,7 +38,7 @@ interface EngineFigures {
   rssMiB: number;
 }
 
-async function measure(engine: OcrEngineName): Promise<EngineFigures> {
+async function measure(configuration: (typeof configurations)[number]): Promise<EngineFigures> {
   const roster = demoResidents();
   const residents: ResidentRecord[] = roster.map((r, i) => ({ id: String(i), ...r }));
   const labels = [];
@@ -40,10 +48,11 @@ async function measure(engine: OcrEngineName): Promise<EngineFigures> {
     );
 
   const startedAt = performance.now();
-  const ocr = await createOcrEngine(engine, { workers: 2 });
+  const engines = await createLabelOcrEngines(configuration.page, configuration.line, { workers: 2 });
   const startupMs = performance.now() - startedAt;
   const reader = createLabelReader({
-    ocr,
+    ocr: engines.ocr,
+    ...(engines.lineOcr ? { lineOcr: engines.lineOcr } : {}),
     residents: createResidentMatcher(residents),
     building: defaultBuilding,
   });
@@ -64,10 +73,10 @@ async function measure(engine: OcrEngineName): Promise<EngineFigures> {
     const reading = await reader.read(image, { barcodes: false });
     if (reading.fields.tracking?.value === truth.tracking.value) trackingOk++;
   }
-  await ocr.close();
+  await engines.close();
   const warm = totals.slice(1);
   return {
-    engine,
+    engine: configuration.name,
     startupMs,
     firstLabelMs: totals[0]!,
     p50Ms: median(warm),
@@ -81,12 +90,14 @@ async function measure(engine: OcrEngineName): Promise<EngineFigures> {
 }
 
 if (process.env.LABEL_BENCH_ENGINE) {
-  const figures = await measure(process.env.LABEL_BENCH_ENGINE as OcrEngineName);
+  const configuration = configurations.find((c) => c.name === process.env.LABEL_BENCH_ENGINE);
+  if (!configuration) throw new Error(`no label bench configuration "${process.env.LABEL_BENCH_ENGINE}"`);
+  const figures = await measure(configuration);
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 } else {
   const self = fileURLToPath(import.meta.url);
   const results: EngineFigures[] = [];
-  for (const engine of ocrEngineNames) {
+  for (const { name: engine } of configurations) {
     const child = spawnSync(process.execPath, ['--import', 'tsx', self], {
       env: { ...process.env, LABEL_BENCH_ENGINE: engine },
       encoding: 'utf8',
@@ -100,6 +111,7 @@ if (process.env.LABEL_BENCH_ENGINE) {
     results.push(JSON.parse(line) as EngineFigures);
   }
   const reference = results.find((r) => r.engine === 'tesseract.js')!;
+  // The default configuration first; ratios are against plain tesseract.js in the same run.
   const rows: BenchRow[] = [];
   for (const r of results) {
     const ratio =

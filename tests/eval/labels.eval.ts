@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createOcrEngine, type OcrEngineName, ocrEngineNames } from '../../models/index.ts';
+import { createLabelOcrEngines, type OcrEngineName, ocrEngineNames } from '../../models/index.ts';
 import {
   createLabelReader,
   createResidentMatcher,
@@ -20,7 +20,8 @@ import { defaultBuilding, generateLabel, type LabelTruth } from '../../simulator
  *   - tracking number exact ≥ 95 % by OCR alone (every label read again with barcodes ignored)
  *   - wrong confident matches: 0
  * Every miss is listed with what was read. LABEL_EVAL_SEED, LABEL_EVAL_COUNT and
- * LABEL_EVAL_ENGINE change the run (for tuning on other seeds and comparing engines).
+ * LABEL_EVAL_ENGINE and LABEL_EVAL_LINE_ENGINE (the second look at tracking lines, or "none")
+ * change the run (for tuning on other seeds and comparing engines).
  */
 const seed = Number(process.env.LABEL_EVAL_SEED ?? 20261125);
 const count = Number(process.env.LABEL_EVAL_COUNT ?? 200);
@@ -30,9 +31,11 @@ if (!ocrEngineNames.includes(engineName))
 
 const roster = demoResidents();
 const residents: ResidentRecord[] = roster.map((r, i) => ({ id: String(i), ...r }));
-const ocr = await createOcrEngine(engineName, { workers: 2 });
+const lineEngineName = (process.env.LABEL_EVAL_LINE_ENGINE ?? 'pp-ocrv4') as OcrEngineName | 'none';
+const engines = await createLabelOcrEngines(engineName, lineEngineName, { workers: 2 });
 const reader = createLabelReader({
-  ocr,
+  ocr: engines.ocr,
+  ...(engines.lineOcr ? { lineOcr: engines.lineOcr } : {}),
   residents: createResidentMatcher(residents),
   building: defaultBuilding,
 });
@@ -92,7 +95,7 @@ async function worker(): Promise<void> {
   }
 }
 await Promise.all([worker(), worker()]);
-await ocr.close();
+await engines.close();
 outcomes.sort((a, b) => a.truth.id.localeCompare(b.truth.id));
 const seconds = (performance.now() - started) / 1000;
 
@@ -191,7 +194,7 @@ mkdirSync('eval-results', { recursive: true });
 const file = join('eval-results', 'labels.json');
 writeFileSync(
   file,
-  `${JSON.stringify({ seed, count, engine: engineName, figures, targets, passed, misses, at: new Date().toISOString() }, null, 2)}\n`,
+  `${JSON.stringify({ seed, count, engine: engineName, lineEngine: lineEngineName, figures, targets, passed, misses, at: new Date().toISOString() }, null, 2)}\n`,
 );
 out.write(`\n${passed ? 'PASS' : 'FAIL'} (written to ${file})\n`);
 process.exit(passed ? 0 : 1);
