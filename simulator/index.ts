@@ -7,6 +7,7 @@ export {
   defaultLocatorMountError,
   idealLocatorMount,
   type LocatorMountError,
+  laserBeam,
   type RoomRenderer,
 } from './render/index.ts';
 export {

@@ -4,6 +4,8 @@ import type { SimulatedRoom } from './simulated-room.ts';
 export interface SimulatedLocatorRigOptions {
   /** Story time the frames are taken at (default 0: the empty room before any scenario event). */
   timeMs?: number;
+  /** Story time that passes with each grab (default 0), so people walk while the laser sweeps. */
+  msPerGrab?: number;
 }
 
 /**
@@ -14,7 +16,8 @@ export function simulatedLocatorRig(
   room: SimulatedRoom,
   options: SimulatedLocatorRigOptions = {},
 ): LocatorRig {
-  const timeMs = options.timeMs ?? 0;
+  let timeMs = options.timeMs ?? 0;
+  const msPerGrab = options.msPerGrab ?? 0;
   let frameIndex = 0;
   return {
     description: 'the in-process simulator',
@@ -26,6 +29,7 @@ export function simulatedLocatorRig(
     },
     async grab(cameraId): Promise<RgbFrame> {
       const frame = room.render(cameraId, timeMs, frameIndex++);
+      timeMs += msPerGrab;
       return { width: frame.width, height: frame.height, rgb: frame.rgb };
     },
   };

@@ -51,13 +51,16 @@ export interface SlotResidual {
   levelId: string;
   panDeg: number;
   tiltDeg: number;
-  /** Median over the cameras that saw the dot, of its distance to the centre's image, px. */
+  /** Median over the cameras that placed the dot, of its distance to the intended beam's image, px. */
   residualPx?: number;
   /** The measured dot's distance from the slot's centre in the room, cm. */
   residualCm?: number;
+  /** The cameras whose dots placed the verification spot. */
   seenBy: string[];
   /** Why the slot could not be verified or missed the tolerance. */
   problem?: string;
+  /** Verification shots taken when the first one missed or found nothing (the median counts). */
+  shots?: number;
 }
 
 export interface LevelTrim {
@@ -289,8 +292,18 @@ export async function calibrateLocator(
     if (!withinRanges(aim, locator)) {
       residual.problem = `needs pan ${aim.panDeg.toFixed(1)}°, tilt ${aim.tiltDeg.toFixed(1)}°, outside the mount's ranges`;
     } else {
-      const shot = await sample(aim, camerasFor(slot));
-      Object.assign(residual, verifySlot(slot, fit.model, shot, cameras, toleranceCm));
+      // A shot that misses or finds nothing is taken twice more and the median kept: one false
+      // detection (a red sleeve passing) is outvoted, a real miss is not.
+      const shots: Array<Partial<SlotResidual>> = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const shot = await sample(aim, camerasFor(slot));
+        shots.push(verifySlot(slot, fit.model, shot, cameras, toleranceCm));
+        if (attempt === 0 && shots[0]!.residualCm !== undefined && !shots[0]!.problem) break;
+      }
+      const measured = shots.filter((v) => v.residualCm !== undefined);
+      measured.sort((a, b) => a.residualCm! - b.residualCm!);
+      Object.assign(residual, measured[(measured.length - 1) >> 1] ?? shots[0]!);
+      if (shots.length > 1) residual.shots = shots.length;
     }
     verified.push(residual);
     options.onProgress?.({ stage: 'verify', done: ++done, total: targets.length });
@@ -420,19 +433,23 @@ function verifySlot(
 ): Partial<SlotResidual> {
   const direction = normalize(sub(slot.aimPoint, model.originCm));
   const intended = { origin: model.originCm, direction };
-  const seenBy = [...shot.dotsPx.keys()];
-  if (seenBy.length === 0) {
+  const found = [...shot.dotsPx.keys()];
+  if (found.length === 0) {
     const reasons = [...shot.searches].map(([id, s]) => `${id}: ${s.found ? 'found' : s.detail}`);
-    return { seenBy, problem: `no camera found the dot (${reasons.join('; ')})` };
+    return { seenBy: found, problem: `no camera found the dot (${reasons.join('; ')})` };
   }
-  // One camera (or disagreeing ones): the dot is somewhere on the camera's ray; take its point
-  // nearest the intended beam.
+  if (!shot.spot && found.length >= 2)
+    return { seenBy: found, problem: `the cameras disagree on where the dot is (${found.join(', ')})` };
+  // One camera only: the dot is somewhere on its ray; take the ray's point nearest the intended
+  // beam (so the figure is a lower bound).
+  const seenBy = shot.spot?.cameras ?? found;
   const measured = shot.spot?.pointCm ?? nearestOnRay(shot.rays[0]!, intended);
   const along = dot(sub(measured, intended.origin), direction);
   const onLine = add(intended.origin, scale(direction, along));
   const residualCm = length(sub(measured, onLine));
   const pxs: number[] = [];
-  for (const [cameraId, px] of shot.dotsPx) {
+  for (const cameraId of seenBy) {
+    const px = shot.dotsPx.get(cameraId)!;
     const p = cameras.find((c) => c.id === cameraId)!.pinhole.project(onLine);
     if (p) pxs.push(Math.hypot(p.x - px.x, p.y - px.y));
   }

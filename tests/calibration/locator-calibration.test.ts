@@ -41,6 +41,7 @@ import {
   defaultLocatorMountError,
   emptyScene,
   idealLocatorMount,
+  laserBeam,
   openSimulatedRoom,
   type SceneState,
   type SimulatedRoom,
@@ -283,6 +284,36 @@ describe('locator calibration against the simulator', () => {
     assert.ok(again.ok && again.layout, 'the calibrated layout loads');
     assert.deepEqual(again.layout.locator!.calibration, result.calibration);
     assert.ok(written.startsWith(text.split('\n').slice(0, 3).join('\n')), 'the header comments stay');
+  });
+});
+
+describe('locator calibration in a busy room', () => {
+  test('couriers walking past while the laser sweeps, and packages on the shelves, do not spoil it', async () => {
+    const layout = await uncalibratedDemo();
+    const room = await openSimulatedRoom({ layout, scenario: '14-busy-afternoon', loop: true });
+    const slotIds = ['A1-4', 'B4-3', 'C5-4'];
+    // A tenth of a second passes with every frame: people move between laser-on and laser-off.
+    const rig = simulatedLocatorRig(room, { timeMs: 8_000, msPerGrab: 100 });
+    const result = await calibrateLocator({ layout, rig, gridSize: 5, slotIds });
+    assert.equal(result.summary.slotsWithinTolerance, slotIds.length, JSON.stringify(result.slots));
+    // By the truth: the real beam for each target passes through the slot's aim point.
+    const mount = layout.locator!.mount.positionCm;
+    for (const slot of listSlots(layout).filter((s) => slotIds.includes(s.id))) {
+      const target = result.calibration.slotTargets[slot.id]!;
+      const beam = laserBeam(mount, target.panDeg, target.tiltDeg, defaultLocatorMountError);
+      const v = {
+        x: slot.aimPoint.x - beam.origin.x,
+        y: slot.aimPoint.y - beam.origin.y,
+        z: slot.aimPoint.z - beam.origin.z,
+      };
+      const along = v.x * beam.direction.x + v.y * beam.direction.y + v.z * beam.direction.z;
+      const miss = Math.hypot(
+        v.x - along * beam.direction.x,
+        v.y - along * beam.direction.y,
+        v.z - along * beam.direction.z,
+      );
+      assert.ok(miss < 1, `the beam passes ${miss.toFixed(2)} cm from ${slot.id}'s aim point`);
+    }
   });
 });
 
