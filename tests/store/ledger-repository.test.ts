@@ -207,8 +207,8 @@ for (const kind of ['server', 'embedded'] as BackendKind[]) {
         assert.equal(flag?.slot_id, 'B1-1');
         assert.equal(flag?.camera_id, 'cam-1');
         assert.equal(flag?.evidence.details.deliverySessionId, d1);
-        assert.equal(flag?.evidence.observations[0]!.kind, 'appeared');
-        assert.deepEqual(flag?.evidence.observations[0]!.box, testBox);
+        assert.equal(flag!.evidence.observations[0]!.kind, 'appeared');
+        assert.deepEqual(flag!.evidence.observations[0]!.box, testBox);
         await assertPicturesStored(w.db, flag!.evidence.observations[0]!, 3);
         const { rows } = await w.db.query(
           'SELECT slot_id, flag_id FROM room_objects WHERE vanished_at IS NULL',
@@ -248,7 +248,7 @@ for (const kind of ['server', 'embedded'] as BackendKind[]) {
         const [flag] = await flagsOf(w.db, 'removal_without_session');
         assert.equal(flag?.package_id, p1);
         assert.equal(flag?.slot_id, 'A2-1');
-        assert.equal(flag?.evidence.observations[0]!.kind, 'vanished');
+        assert.equal(flag!.evidence.observations[0]!.kind, 'vanished');
         await assertPicturesStored(w.db, flag!.evidence.observations[0]!, 5);
         const pkg = await w.store.packages.get(p1);
         assert.deepEqual([pkg?.state, pkg?.slotId], ['lost', null]);

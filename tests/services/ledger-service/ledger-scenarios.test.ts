@@ -32,9 +32,17 @@ describe('room ledger service on simulated scenarios', () => {
     await w?.scratch.drop();
   });
 
-  async function run(name: string, owners: Record<string, string>, people: Record<string, string>) {
+  // One camera that sees the scenario's shelves and a story cut once its outcome is in keep the
+  // test short; the pipeline eval covers every camera and the whole story.
+  async function run(
+    name: string,
+    owners: Record<string, string>,
+    people: Record<string, string>,
+    play: { untilMs: number; cameraIds: string[] },
+  ) {
+    // Each story in its own hour, so that one's sessions are long over when the next begins.
     const clock = {
-      nowMs: Date.UTC(2026, 11, 1, 12),
+      nowMs: Date.UTC(2026, 11, 1, 12) + services.length * 3_600_000,
       now() {
         return this.nowMs;
       },
@@ -60,12 +68,17 @@ describe('room ledger service on simulated scenarios', () => {
       residentOf: (person) => people[person]!,
       sessionId: sessionIds,
     };
-    await playScenario({ name, layout, detector, service, clock, cast });
+    await playScenario({ name, layout, detector, service, clock, cast, ...play });
     return { service, kiosk, cast };
   }
 
   test('01-single-delivery: the box is placed in B3-2 with a real snapshot, and Alice is notified', async () => {
-    const { kiosk, cast } = await run('01-single-delivery', { p1: w.alice }, {});
+    const { kiosk, cast } = await run(
+      '01-single-delivery',
+      { p1: w.alice },
+      {},
+      { untilMs: 10_000, cameraIds: ['cam-2'] },
+    );
     const pkg = await w.store.packages.get(cast.packageId('p1'));
     assert.deepEqual([pkg?.state, pkg?.slotId], ['placed', 'B3-2']);
     const { rows } = await w.db.query<{ bytes: Buffer }>(
@@ -91,6 +104,7 @@ describe('room ledger service on simulated scenarios', () => {
       '13-wrong-package-taken',
       { p1: w.alice, p2: w.bob },
       { 'resident-2': w.alice },
+      { untilMs: 13_000, cameraIds: ['cam-2'] },
     );
     const { rows } = await w.db.query<{
       slot_id: string;
@@ -114,5 +128,56 @@ describe('room ledger service on simulated scenarios', () => {
     const ended = kiosk.find((m) => m.kind === 'pickup_ended');
     assert.equal(ended?.kind === 'pickup_ended' && ended.outcome, 'nothing_picked_up');
     assert.equal(rows[0]!.evidence.details.pickupSessionId, ended?.sessionId);
+  });
+
+  test('11-straddling-two-slots: the wide box is placed and flagged ambiguous_slot across B2-2 and B2-3', async () => {
+    const { kiosk, cast } = await run(
+      '11-straddling-two-slots',
+      { p1: w.alice },
+      {},
+      { untilMs: 10_000, cameraIds: ['cam-2'] },
+    );
+    const pkg = await w.store.packages.get(cast.packageId('p1'));
+    assert.equal(pkg?.state, 'placed');
+    const { rows } = await w.db.query<{ slot_id: string; evidence: { details: { slots: string[] } } }>(
+      `SELECT slot_id, evidence FROM flags WHERE kind = 'ambiguous_slot' AND package_id = $1`,
+      [pkg!.id],
+    );
+    assert.equal(rows.length, 1);
+    assert.deepEqual([...rows[0]!.evidence.details.slots].sort(), ['B2-2', 'B2-3']);
+    assert.ok(kiosk.some((m) => m.kind === 'package_placed' && m.uncertain));
+  });
+
+  test('04-taken-without-session: the bag leaving C4-1 with no session open is a removal_without_session', async () => {
+    const { cast } = await run(
+      '04-taken-without-session',
+      { p1: w.alice, p2: w.bob },
+      {},
+      { untilMs: 10_000, cameraIds: ['cam-2'] },
+    );
+    const { rows } = await w.db.query<{
+      slot_id: string;
+      evidence: { observations: Array<{ cropImageId?: string }> };
+    }>(`SELECT slot_id, evidence FROM flags WHERE kind = 'removal_without_session' AND package_id = $1`, [
+      cast.packageId('p2'),
+    ]);
+    assert.equal(rows[0]?.slot_id, 'C4-1');
+    assert.ok(rows[0]?.evidence.observations[0]?.cropImageId, 'the crop of the vanishing is stored');
+    assert.equal((await w.store.packages.get(cast.packageId('p2')))?.state, 'lost');
+    assert.equal((await w.store.packages.get(cast.packageId('p1')))?.slotId, 'C2-2');
+  });
+
+  test('the four stories raised exactly the flags they call for, and nothing else', async () => {
+    const { rows } = await w.db.query<{ kind: string; slot_id: string }>(
+      'SELECT kind, slot_id FROM flags ORDER BY raised_at',
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.kind, r.slot_id]),
+      [
+        ['wrong_pickup', 'C2-3'],
+        ['ambiguous_slot', 'B2-2'],
+        ['removal_without_session', 'C4-1'],
+      ],
+    );
   });
 });

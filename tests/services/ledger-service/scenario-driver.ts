@@ -36,6 +36,10 @@ export async function playScenario(options: {
   cast: ScenarioCast;
   fps?: number;
   tailMs?: number;
+  /** Stop the story here (ms), once what a test looks at has happened. */
+  untilMs?: number;
+  /** Only these cameras (those that see the scenario's shelves); all of the layout's when absent. */
+  cameraIds?: string[];
 }): Promise<{ observations: PipelineObservation[] }> {
   const { layout, service, clock, cast } = options;
   const fps = options.fps ?? 10;
@@ -77,10 +81,12 @@ export async function playScenario(options: {
   const sessions = new Map<string, string>();
   const pendingSessions = scenario.events.filter((e) => e.do === 'session');
   const scheduler = new DetectionScheduler(options.detector);
-  const pipelines = layout.cameras.map((camera) => new CameraPipeline({ camera, scheduler }));
+  const pipelines = layout.cameras
+    .filter((camera) => !options.cameraIds || options.cameraIds.includes(camera.id))
+    .map((camera) => new CameraPipeline({ camera, scheduler }));
   const fusion = new RoomFusion();
   const observations: PipelineObservation[] = [];
-  const duration = (room.durationMs ?? 0) + (options.tailMs ?? 3000);
+  const duration = options.untilMs ?? (room.durationMs ?? 0) + (options.tailMs ?? 3000);
   for (let index = 0; index * (1000 / fps) <= duration; index++) {
     const timeMs = index * (1000 / fps);
     clock.nowMs = startMs + timeMs;
