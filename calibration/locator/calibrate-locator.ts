@@ -114,11 +114,12 @@ export async function calibrateLocator(
 ): Promise<LocatorCalibrationResult> {
   const { layout, rig } = options;
   const log = options.logger;
-  const locator = layout.locator;
-  if (!locator)
+  const declared = layout.locator;
+  if (!declared)
     throw new LocatorCalibrationError(
       'the layout has no locator; add a `locator:` section (id, kind, mount) before calibrating it',
     );
+  const locator: Locator = declared;
   const gridSize = options.gridSize ?? 8;
   if (!Number.isInteger(gridSize) || gridSize < 3 || gridSize > 40)
     throw new LocatorCalibrationError(`the grid size must be a whole number from 3 to 40, got ${gridSize}`);
@@ -160,201 +161,211 @@ export async function calibrateLocator(
       );
   }
 
-  /** Laser-on then laser-off frames of the given cameras, with the dot search on each pair. */
-  const shoot = async (ids: readonly string[]) => {
-    await rig.laser(true);
-    const on = new Map<string, RgbFrame>();
-    for (const id of ids) on.set(id, await rig.grab(id));
-    await rig.laser(false);
-    const found = new Map<string, { search: DotSearch; frame: RgbFrame }>();
-    for (const id of ids) {
-      const onFrame = on.get(id)!;
-      const offFrame = await rig.grab(id);
-      if (offFrame.width !== onFrame.width || offFrame.height !== onFrame.height)
-        throw new LocatorCalibrationError(
-          `camera ${id} changed its frame size during the sweep (${onFrame.width}×${onFrame.height}, then ${offFrame.width}×${offFrame.height})`,
-        );
-      found.set(id, { search: findLaserDot(onFrame, offFrame), frame: onFrame });
-    }
-    return found;
-  };
-
-  /** Shots at a slot need only the cameras that see it, if two do; the sweep asks every camera. */
-  const camerasFor = (slot: Slot | undefined) => {
-    const seeing = slot ? cameras.filter((c) => c.view.slots[slot.id]) : [];
-    return seeing.length >= 2 ? seeing : cameras;
-  };
-
-  const sample = async (aim: Aim, shooting: MeasuringCamera[] = cameras): Promise<Sample> => {
-    await rig.aim(aim.panDeg, aim.tiltDeg);
-    const searches = await shoot(shooting.map((c) => c.id));
-    // Someone walking past or a second red spot spoils one pair; a second pair usually is clean.
-    const disturbed = [...searches].filter(([, s]) => !s.search.found && s.search.reason !== 'no-dot');
-    if (disturbed.length > 0)
-      for (const [id, again] of await shoot(disturbed.map(([id]) => id))) searches.set(id, again);
-    const result: Sample = { aim, searches: new Map(), dotsPx: new Map(), rays: [] };
-    for (const camera of shooting) {
-      const { search, frame } = searches.get(camera.id)!;
-      result.searches.set(camera.id, search);
-      if (!search.found) continue;
-      const k = camera.view.resolution.width / frame.width;
-      const px = { x: search.dot.x * k, y: search.dot.y * k };
-      result.dotsPx.set(camera.id, px);
-      result.rays.push(camera.rayThrough(px.x, px.y));
-    }
-    result.spot = consistentSpot(result.rays);
-    log?.debug(
-      { aim, seenBy: [...result.dotsPx.keys()], spotCm: result.spot?.pointCm },
-      'locator calibration shot',
-    );
-    return result;
-  };
-
-  const run = async (stage: CalibrationProgress['stage'], aims: Array<Aim & { slot?: Slot }>) => {
-    const out: Sample[] = [];
-    for (const aim of aims) {
-      out.push(await sample(aim, camerasFor(aim.slot)));
-      options.onProgress?.({ stage, done: out.length, total: aims.length });
-    }
-    return out;
-  };
-
-  const observationsOf = (samples: Sample[]): BeamObservation[] =>
-    samples.flatMap((s) =>
-      s.spot ? [{ panDeg: s.aim.panDeg, tiltDeg: s.aim.tiltDeg, spotCm: s.spot.pointCm }] : [],
-    );
-
-  const nominal = nominalMountModel(locator.mount.positionCm);
-  const unitIds = [...new Set(slots.map((s) => s.unitId))];
-  const coarse = await run('coarse', coarseGrid(layout, locator, unitIds, gridSize));
-  const coarseObservations = observationsOf(coarse);
-  if (coarseObservations.length < 8) {
-    const seen = coarse.filter((s) => s.dotsPx.size > 0).length;
-    throw new LocatorCalibrationError(
-      `the laser dot was located in only ${coarseObservations.length} of ${coarse.length} coarse samples (seen by any camera in ${seen}); ` +
-        'check that the laser is on and visible, the cameras see the shelves, and the mount position in the layout is right',
-    );
+  try {
+    return await sweepFitVerify();
+  } catch (error) {
+    // Whatever went wrong, the laser is not left on (the daemon's on-time limit is the backstop).
+    await rig.laser(false).catch(() => {});
+    throw error;
   }
-  const first = fitMountModel(nominal, coarseObservations);
-  log?.info(
-    { samples: coarse.length, located: coarseObservations.length, model: first.model },
-    'locator calibration: coarse fit',
-  );
 
-  // Refine around each level: one shot at each slot with the first model puts samples where
-  // the final angles will be.
-  const refineAims = slots.map((slot) => ({ ...aimModel(first.model, slot.aimPoint), slot }));
-  const refine = await run(
-    'refine',
-    refineAims.filter((a) => withinRanges(a, locator)),
-  );
-  const allSamples = [...coarse, ...refine];
-  const observations = observationsOf(allSamples);
-  const fit = fitMountModel(nominal, observations);
-
-  const fitMedianCm = median(fit.residualsCm.filter((_, i) => !fit.outliers.includes(i)));
-  if (fitMedianCm > 0.5)
-    notes.push(
-      `the mount model leaves a median miss of ${fitMedianCm.toFixed(2)} cm: check the camera poses and the mount position in the layout`,
-    );
-  log?.info(
-    {
-      samples: allSamples.length,
-      located: observations.length,
-      outliers: fit.outliers.length,
-      fitMedianCm,
-      model: fit.model,
-    },
-    'locator calibration: final fit',
-  );
-  const levelTrims = trimsPerLevel(layout, fit.model, refine, notes);
-  const targets = slots.map((slot) => {
-    const levelId = levelIdOf(slot.unitId, slot.levelNumber);
-    const aim = aimModel(fit.model, slot.aimPoint);
-    const trim = levelTrims[levelId];
-    return {
-      slot,
-      levelId,
-      aim: trim ? { panDeg: aim.panDeg + trim.panDeg, tiltDeg: aim.tiltDeg + trim.tiltDeg } : aim,
-    };
-  });
-
-  const verified: SlotResidual[] = [];
-  let done = 0;
-  for (const { slot, levelId, aim } of targets) {
-    const residual: SlotResidual = {
-      slotId: slot.id,
-      levelId,
-      panDeg: round3(aim.panDeg),
-      tiltDeg: round3(aim.tiltDeg),
-      seenBy: [],
-    };
-    if (!withinRanges(aim, locator)) {
-      residual.problem = `needs pan ${aim.panDeg.toFixed(1)}°, tilt ${aim.tiltDeg.toFixed(1)}°, outside the mount's ranges`;
-    } else {
-      // A shot that misses or finds nothing is taken twice more and the median kept: one false
-      // detection (a red sleeve passing) is outvoted, a real miss is not.
-      const shots: Array<Partial<SlotResidual>> = [];
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const shot = await sample(aim, camerasFor(slot));
-        shots.push(verifySlot(slot, fit.model, shot, cameras, toleranceCm));
-        if (attempt === 0 && shots[0]!.residualCm !== undefined && !shots[0]!.problem) break;
+  async function sweepFitVerify(): Promise<LocatorCalibrationResult> {
+    /** Laser-on then laser-off frames of the given cameras, with the dot search on each pair. */
+    const shoot = async (ids: readonly string[]) => {
+      await rig.laser(true);
+      const on = new Map<string, RgbFrame>();
+      for (const id of ids) on.set(id, await rig.grab(id));
+      await rig.laser(false);
+      const found = new Map<string, { search: DotSearch; frame: RgbFrame }>();
+      for (const id of ids) {
+        const onFrame = on.get(id)!;
+        const offFrame = await rig.grab(id);
+        if (offFrame.width !== onFrame.width || offFrame.height !== onFrame.height)
+          throw new LocatorCalibrationError(
+            `camera ${id} changed its frame size during the sweep (${onFrame.width}×${onFrame.height}, then ${offFrame.width}×${offFrame.height})`,
+          );
+        found.set(id, { search: findLaserDot(onFrame, offFrame), frame: onFrame });
       }
-      const measured = shots.filter((v) => v.residualCm !== undefined);
-      measured.sort((a, b) => a.residualCm! - b.residualCm!);
-      Object.assign(residual, measured[(measured.length - 1) >> 1] ?? shots[0]!);
-      if (shots.length > 1) residual.shots = shots.length;
-    }
-    verified.push(residual);
-    options.onProgress?.({ stage: 'verify', done: ++done, total: targets.length });
-  }
+      return found;
+    };
 
-  const pxs = verified.flatMap((s) => (s.residualPx === undefined ? [] : [s.residualPx]));
-  const cms = verified.flatMap((s) => (s.residualCm === undefined ? [] : [s.residualCm]));
-  const unverified = verified.filter((s) => s.residualCm === undefined);
-  if (unverified.length > 0)
-    notes.push(
-      `${unverified.length} slot(s) could not be verified: ${unverified.map((s) => s.slotId).join(', ')}`,
+    /** Shots at a slot need only the cameras that see it, if two do; the sweep asks every camera. */
+    const camerasFor = (slot: Slot | undefined) => {
+      const seeing = slot ? cameras.filter((c) => c.view.slots[slot.id]) : [];
+      return seeing.length >= 2 ? seeing : cameras;
+    };
+
+    const sample = async (aim: Aim, shooting: MeasuringCamera[] = cameras): Promise<Sample> => {
+      await rig.aim(aim.panDeg, aim.tiltDeg);
+      const searches = await shoot(shooting.map((c) => c.id));
+      // Someone walking past or a second red spot spoils one pair; a second pair usually is clean.
+      const disturbed = [...searches].filter(([, s]) => !s.search.found && s.search.reason !== 'no-dot');
+      if (disturbed.length > 0)
+        for (const [id, again] of await shoot(disturbed.map(([id]) => id))) searches.set(id, again);
+      const result: Sample = { aim, searches: new Map(), dotsPx: new Map(), rays: [] };
+      for (const camera of shooting) {
+        const { search, frame } = searches.get(camera.id)!;
+        result.searches.set(camera.id, search);
+        if (!search.found) continue;
+        const k = camera.view.resolution.width / frame.width;
+        const px = { x: search.dot.x * k, y: search.dot.y * k };
+        result.dotsPx.set(camera.id, px);
+        result.rays.push(camera.rayThrough(px.x, px.y));
+      }
+      result.spot = consistentSpot(result.rays);
+      log?.debug(
+        { aim, seenBy: [...result.dotsPx.keys()], spotCm: result.spot?.pointCm },
+        'locator calibration shot',
+      );
+      return result;
+    };
+
+    const run = async (stage: CalibrationProgress['stage'], aims: Array<Aim & { slot?: Slot }>) => {
+      const out: Sample[] = [];
+      for (const aim of aims) {
+        out.push(await sample(aim, camerasFor(aim.slot)));
+        options.onProgress?.({ stage, done: out.length, total: aims.length });
+      }
+      return out;
+    };
+
+    const observationsOf = (samples: Sample[]): BeamObservation[] =>
+      samples.flatMap((s) =>
+        s.spot ? [{ panDeg: s.aim.panDeg, tiltDeg: s.aim.tiltDeg, spotCm: s.spot.pointCm }] : [],
+      );
+
+    const nominal = nominalMountModel(locator.mount.positionCm);
+    const unitIds = [...new Set(slots.map((s) => s.unitId))];
+    const coarse = await run('coarse', coarseGrid(layout, locator, unitIds, gridSize));
+    const coarseObservations = observationsOf(coarse);
+    if (coarseObservations.length < 8) {
+      const seen = coarse.filter((s) => s.dotsPx.size > 0).length;
+      throw new LocatorCalibrationError(
+        `the laser dot was located in only ${coarseObservations.length} of ${coarse.length} coarse samples (seen by any camera in ${seen}); ` +
+          'check that the laser is on and visible, the cameras see the shelves, and the mount position in the layout is right',
+      );
+    }
+    const first = fitMountModel(nominal, coarseObservations);
+    log?.info(
+      { samples: coarse.length, located: coarseObservations.length, model: first.model },
+      'locator calibration: coarse fit',
     );
-  log?.info(
-    {
-      slots: verified.length,
-      verified: cms.length,
-      withinTolerance: cms.filter((c) => c <= toleranceCm).length,
-      maxCm: cms.length ? Math.max(...cms) : null,
-    },
-    'locator calibration: verified',
-  );
-  const calibration: LocatorCalibration = {
-    calibratedAt: (options.now?.() ?? new Date()).toISOString(),
-    residualPx: round2(pxs.length ? Math.max(...pxs) : 0),
-    residualCm: round2(cms.length ? Math.max(...cms) : 0),
-    slotTargets: Object.fromEntries(
-      verified
-        .filter((s) => withinRanges(s, locator))
-        .map((s) => [s.slotId, { panDeg: s.panDeg, tiltDeg: s.tiltDeg }]),
-    ),
-  };
-  return {
-    calibration,
-    model: fit.model,
-    levelTrims,
-    slots: verified,
-    summary: {
-      samples: allSamples.length,
-      samplesUsed: observations.length - fit.outliers.length,
-      outliers: fit.outliers.length,
-      fitMedianCm: round2(fitMedianCm),
-      medianPx: round2(median(pxs)),
-      maxPx: round2(pxs.length ? Math.max(...pxs) : Number.NaN),
-      medianCm: round2(median(cms)),
-      maxCm: round2(cms.length ? Math.max(...cms) : Number.NaN),
-      toleranceCm,
-      slotsWithinTolerance: cms.filter((c) => c <= toleranceCm).length,
-      slotsVerified: cms.length,
-    },
-    notes,
-  };
+
+    // Refine around each level: one shot at each slot with the first model puts samples where
+    // the final angles will be.
+    const refineAims = slots.map((slot) => ({ ...aimModel(first.model, slot.aimPoint), slot }));
+    const refine = await run(
+      'refine',
+      refineAims.filter((a) => withinRanges(a, locator)),
+    );
+    const allSamples = [...coarse, ...refine];
+    const observations = observationsOf(allSamples);
+    const fit = fitMountModel(nominal, observations);
+
+    const fitMedianCm = median(fit.residualsCm.filter((_, i) => !fit.outliers.includes(i)));
+    if (fitMedianCm > 0.5)
+      notes.push(
+        `the mount model leaves a median miss of ${fitMedianCm.toFixed(2)} cm: check the camera poses and the mount position in the layout`,
+      );
+    log?.info(
+      {
+        samples: allSamples.length,
+        located: observations.length,
+        outliers: fit.outliers.length,
+        fitMedianCm,
+        model: fit.model,
+      },
+      'locator calibration: final fit',
+    );
+    const levelTrims = trimsPerLevel(layout, fit.model, refine, notes);
+    const targets = slots.map((slot) => {
+      const levelId = levelIdOf(slot.unitId, slot.levelNumber);
+      const aim = aimModel(fit.model, slot.aimPoint);
+      const trim = levelTrims[levelId];
+      return {
+        slot,
+        levelId,
+        aim: trim ? { panDeg: aim.panDeg + trim.panDeg, tiltDeg: aim.tiltDeg + trim.tiltDeg } : aim,
+      };
+    });
+
+    const verified: SlotResidual[] = [];
+    let done = 0;
+    for (const { slot, levelId, aim } of targets) {
+      const residual: SlotResidual = {
+        slotId: slot.id,
+        levelId,
+        panDeg: round3(aim.panDeg),
+        tiltDeg: round3(aim.tiltDeg),
+        seenBy: [],
+      };
+      if (!withinRanges(aim, locator)) {
+        residual.problem = `needs pan ${aim.panDeg.toFixed(1)}°, tilt ${aim.tiltDeg.toFixed(1)}°, outside the mount's ranges`;
+      } else {
+        // A shot that misses or finds nothing is taken twice more and the median kept: one false
+        // detection (a red sleeve passing) is outvoted, a real miss is not.
+        const shots: Array<Partial<SlotResidual>> = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const shot = await sample(aim, camerasFor(slot));
+          shots.push(verifySlot(slot, fit.model, shot, cameras, toleranceCm));
+          if (attempt === 0 && shots[0]!.residualCm !== undefined && !shots[0]!.problem) break;
+        }
+        const measured = shots.filter((v) => v.residualCm !== undefined);
+        measured.sort((a, b) => a.residualCm! - b.residualCm!);
+        Object.assign(residual, measured[(measured.length - 1) >> 1] ?? shots[0]!);
+        if (shots.length > 1) residual.shots = shots.length;
+      }
+      verified.push(residual);
+      options.onProgress?.({ stage: 'verify', done: ++done, total: targets.length });
+    }
+
+    const pxs = verified.flatMap((s) => (s.residualPx === undefined ? [] : [s.residualPx]));
+    const cms = verified.flatMap((s) => (s.residualCm === undefined ? [] : [s.residualCm]));
+    const unverified = verified.filter((s) => s.residualCm === undefined);
+    if (unverified.length > 0)
+      notes.push(
+        `${unverified.length} slot(s) could not be verified: ${unverified.map((s) => s.slotId).join(', ')}`,
+      );
+    log?.info(
+      {
+        slots: verified.length,
+        verified: cms.length,
+        withinTolerance: cms.filter((c) => c <= toleranceCm).length,
+        maxCm: cms.length ? Math.max(...cms) : null,
+      },
+      'locator calibration: verified',
+    );
+    const calibration: LocatorCalibration = {
+      calibratedAt: (options.now?.() ?? new Date()).toISOString(),
+      residualPx: round2(pxs.length ? Math.max(...pxs) : 0),
+      residualCm: round2(cms.length ? Math.max(...cms) : 0),
+      slotTargets: Object.fromEntries(
+        verified
+          .filter((s) => withinRanges(s, locator))
+          .map((s) => [s.slotId, { panDeg: s.panDeg, tiltDeg: s.tiltDeg }]),
+      ),
+    };
+    return {
+      calibration,
+      model: fit.model,
+      levelTrims,
+      slots: verified,
+      summary: {
+        samples: allSamples.length,
+        samplesUsed: observations.length - fit.outliers.length,
+        outliers: fit.outliers.length,
+        fitMedianCm: round2(fitMedianCm),
+        medianPx: round2(median(pxs)),
+        maxPx: round2(pxs.length ? Math.max(...pxs) : Number.NaN),
+        medianCm: round2(median(cms)),
+        maxCm: round2(cms.length ? Math.max(...cms) : Number.NaN),
+        toleranceCm,
+        slotsWithinTolerance: cms.filter((c) => c <= toleranceCm).length,
+        slotsVerified: cms.length,
+      },
+      notes,
+    };
+  }
 }
 
 /**

@@ -357,6 +357,21 @@ describe('locator calibration: broken input', () => {
     );
   });
 
+  test('a camera failing mid-sweep stops the calibration with the laser off', async () => {
+    const real = simulatedLocatorRig(room);
+    let grabs = 0;
+    const failing: LocatorRig = {
+      ...real,
+      async grab(cameraId) {
+        if (++grabs > 10) throw new Error(`${cameraId} unplugged`);
+        return real.grab(cameraId);
+      },
+    };
+    // Three grabs check the cameras, six make the first sample; grab 11 has the laser on.
+    await assert.rejects(calibrateLocator({ layout, rig: failing, gridSize: 3 }), /unplugged/);
+    assert.equal(room.locatorState(0).laser.on, false);
+  });
+
   describe('over HTTP', () => {
     let fullRoom!: SimulatedRoom;
     let full: SimulatorServer;
