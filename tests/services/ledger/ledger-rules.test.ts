@@ -330,6 +330,19 @@ describe('ledger: uncertainty', () => {
   });
 });
 
+describe('ledger: a resident taking several at once', () => {
+  test('their own package is a pickup, the neighbour’s a wrong_pickup, and the burst a several_moved', () => {
+    const l = stocked();
+    l.apply({ type: 'pickup_started', atMs: 20_000, sessionId: s1, residentId: alice, packageIds: [p1] });
+    const own = l.apply(vanished(25_000, 'A1-1'));
+    const other = l.apply(vanished(25_400, 'A1-2'));
+    assert.ok(own.some((d) => d.type === 'package_picked_up' && d.packageId === p1));
+    assert.deepEqual(flagsOf(other), ['wrong_pickup', 'several_moved']);
+    assert.deepEqual(l.state.slots['A1-1'], []);
+    assert.deepEqual(l.state.slots['A1-2'], []);
+  });
+});
+
 describe('ledger: reconcile after a restart', () => {
   test('flags every slot where the cameras disagree with the recorded state', () => {
     const l = stocked();
