@@ -287,6 +287,26 @@ describe('locator calibration against the simulator', () => {
   });
 });
 
+describe('the demo room as shipped', () => {
+  test('its calibration makes aim-slot land within 2 cm of every slot centre in the simulator', async () => {
+    const layout = await loadLayoutFile(demoFile);
+    assert.ok(layout.locator?.calibration, 'the demo layout carries a locator calibration');
+    const room = await openSimulatedRoom({ layout, seed: 2 });
+    const ideal = await openSimulatedRoom({ layout, seed: 2, locatorMountError: idealLocatorMount });
+    const mount = layout.locator.mount.positionCm;
+    for (const slot of listSlots(layout)) {
+      room.command({ type: 'aim-slot', slotId: slot.id }, 0);
+      room.command({ type: 'laser', on: true }, 0);
+      const landed = room.render('cam-2', 0, 0).laserSpotCm!;
+      const miss = distance(landed, spotOf(ideal, aimAngles(mount, slot.aimPoint)));
+      assert.ok(
+        miss < 2,
+        `${slot.id}: ${miss.toFixed(2)} cm; recalibrate the demo (docs/locator-calibration.md)`,
+      );
+    }
+  });
+});
+
 describe('locator calibration in a busy room', () => {
   test('couriers walking past while the laser sweeps, and packages on the shelves, do not spoil it', async () => {
     const layout = await uncalibratedDemo();
