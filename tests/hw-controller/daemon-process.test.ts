@@ -30,7 +30,7 @@ describe('the hw-controller daemon as its own process', () => {
     '--simulator-url',
     simulator.url,
     '--heartbeat-timeout-ms',
-    '600',
+    '1000',
     '--log-level',
     'info',
   ];
@@ -71,9 +71,10 @@ describe('the hw-controller daemon as its own process', () => {
     );
     // The restarted daemon starts dark, so a lit laser afterwards can only come from the client.
     const second = await startDaemon(first.endpoint);
-    const rendered = await eventually('the laser to be lit again', async () => {
+    // The sim driver makes three calls for a point (aim, laser, strobe): wait for all three.
+    const rendered = await eventually('the laser and the strobe to be lit again', async () => {
       const s = await simulatorLocator(simulator.url);
-      return s.laser.on ? s : undefined;
+      return s.laser.on && s.strobesOn.length > 0 ? s : undefined;
     });
     assert.deepEqual(rendered.laser, { on: true, panDeg: target.panDeg, tiltDeg: target.tiltDeg });
     assert.deepEqual(rendered.strobesOn, ['Z1']);
@@ -86,6 +87,8 @@ describe('the hw-controller daemon as its own process', () => {
     assert.match(await registry.metrics(), /parcelroom_hw_reconnects_total [1-9]/);
 
     await client.off();
+    // Closed now, not after the suite: a later daemon may get this port and this client's resync.
+    await client.close();
     assert.equal(await second.stop(), 0, 'SIGTERM stops it cleanly');
     assert.match(second.output(), /"cause":"shutdown"/);
   });
@@ -107,10 +110,11 @@ describe('the hw-controller daemon as its own process', () => {
     await startDaemon(first.endpoint);
     const rendered = await eventually('the laser to be lit at the asked target', async () => {
       const s = await simulatorLocator(simulator.url);
-      return s.laser.on && s.laser.panDeg === target.panDeg ? s : undefined;
+      return s.laser.on && s.laser.panDeg === target.panDeg && s.strobesOn.length > 0 ? s : undefined;
     });
     assert.deepEqual(rendered.strobesOn, ['Z1']);
     await client.off();
+    await client.close();
   });
 
   test('when the service process is killed, the daemon switches the laser off by itself', async () => {

@@ -33,11 +33,13 @@ describe('the locator client and the daemon over tcp loopback, driving the simul
     layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
     simulator = await startSimulatorServer({ room: await openSimulatedRoom({ layout }), fps: 10 });
     simDriver = new SimDriver({ simulatorUrl: simulator.url });
+    // The daemon runs in this process: a stall of the event loop delays its watchdog and the
+    // client's heartbeats alike, so the timeout is generous enough for a loaded machine.
     daemon = await startHwDaemon({
       bind: 'tcp://127.0.0.1:*',
       driver: simDriver,
       limits: limitsFromLayout(layout, { doorMaxOpenMs: 5000 }),
-      heartbeatTimeoutMs: 400,
+      heartbeatTimeoutMs: 1000,
     });
     registry = new Registry();
     client = createLocatorClient({

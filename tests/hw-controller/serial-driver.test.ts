@@ -33,7 +33,7 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
       bind: 'tcp://127.0.0.1:*',
       driver,
       limits: limitsFromLayout(layout),
-      heartbeatTimeoutMs: 400,
+      heartbeatTimeoutMs: 1000,
     });
     client = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 100, requestTimeoutMs: 500 });
   });
