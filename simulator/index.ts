@@ -1,7 +1,20 @@
 export { type DatasetOptions, type DatasetSummary, exportDataset, randomScene } from './dataset/index.ts';
 export * from './labels/index.ts';
+export {
+  defaultLiveTiming,
+  type LiveActionReceipt,
+  LiveCommandError,
+  LiveScene,
+  type LiveTiming,
+  type PlaceOptions,
+} from './live-scene.ts';
 export { type SimulatedLocatorRigOptions, simulatedLocatorRig } from './locator-rig.ts';
-export { type OpenRoomOptions, openDemoRoom, openSimulatedRoom } from './open-simulated-room.ts';
+export {
+  liveScenarioName,
+  type OpenRoomOptions,
+  openDemoRoom,
+  openSimulatedRoom,
+} from './open-simulated-room.ts';
 export {
   createRoomRenderer,
   defaultLocatorMountError,

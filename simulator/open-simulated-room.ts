@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
 import { loadLayoutFile, type RoomLayout } from '../calibration/index.ts';
+import type { LiveTiming } from './live-scene.ts';
 import { createRoomRenderer, defaultLocatorMountError, type LocatorMountError } from './render/index.ts';
 import { listBundledScenarios, loadScenarioFile } from './scenarios/load-scenario.ts';
 import { compileScenario, ScenarioError } from './scenarios/timeline.ts';
 import { SimulatedRoom } from './simulated-room.ts';
 
+/** The scenario name of an empty room that changes only by live commands (place, take). */
+export const liveScenarioName = 'live';
+
 export interface OpenRoomOptions {
   layout: RoomLayout;
-  /** A bundled scenario's name or a scenario file; an empty room when absent. */
+  /** A bundled scenario's name or a scenario file; an empty room when absent or `live`. */
   scenario?: string | undefined;
   /** Rendering seed (noise, label looks); the scenario's own seed when absent. */
   seed?: number | undefined;
@@ -17,12 +21,14 @@ export interface OpenRoomOptions {
    * when absent (a real mount is never ideal), `idealLocatorMount` for none.
    */
   locatorMountError?: LocatorMountError;
+  /** How long live place and take commands take (a person walking in and out). */
+  liveTiming?: LiveTiming | undefined;
 }
 
 /** Builds a simulated room from a layout and an optional scenario name or file. */
 export async function openSimulatedRoom(options: OpenRoomOptions): Promise<SimulatedRoom> {
   let timeline: ReturnType<typeof compileScenario> | undefined;
-  if (options.scenario) {
+  if (options.scenario && options.scenario !== liveScenarioName) {
     const bundled = (await listBundledScenarios()).find((s) => s.name === options.scenario);
     const file = bundled?.file ?? options.scenario;
     if (!bundled && !existsSync(file)) {
@@ -46,6 +52,8 @@ export async function openSimulatedRoom(options: OpenRoomOptions): Promise<Simul
     }),
     ...(timeline ? { timeline } : {}),
     loop: options.loop ?? false,
+    seed,
+    ...(options.liveTiming ? { liveTiming: options.liveTiming } : {}),
   });
 }
 

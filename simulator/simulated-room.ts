@@ -1,4 +1,11 @@
 import { aimAngles, listSlots, type RoomLayout, type Slot } from '../calibration/index.ts';
+import {
+  defaultLiveTiming,
+  type LiveActionReceipt,
+  LiveScene,
+  type LiveTiming,
+  type PlaceOptions,
+} from './live-scene.ts';
 import type { RoomRenderer } from './render/index.ts';
 import { type SlotTruth, type Timeline, truthOf } from './scenarios/timeline.ts';
 import { emptyScene, type RenderedFrame, type SceneLocator, type SceneState } from './scene.ts';
@@ -22,6 +29,10 @@ export interface SimulatedRoomOptions {
   timeline?: Timeline;
   /** Start the story over when it ends (the demo), or hold its last moment. */
   loop?: boolean;
+  /** Seeds the look of live packages and people. */
+  seed?: number;
+  /** How long live place and take commands take. */
+  liveTiming?: LiveTiming;
 }
 
 /**
@@ -36,6 +47,8 @@ export class SimulatedRoom {
   private readonly loop: boolean;
   private readonly slots: Slot[];
   private locator: SceneLocator | undefined;
+  /** People acting in the room live: `room.live.place(…)`, `room.live.take(…)` (room clock). */
+  readonly live: LiveScene;
   /** Bumped by every live command, so cached frames of the same instant are not reused. */
   revision = 0;
 
@@ -45,6 +58,7 @@ export class SimulatedRoom {
     this.timeline = options.timeline;
     this.loop = options.loop ?? false;
     this.slots = listSlots(options.layout);
+    this.live = new LiveScene(options.layout, options.seed ?? 1, options.liveTiming ?? defaultLiveTiming);
   }
 
   get cameraIds(): string[] {
@@ -64,14 +78,48 @@ export class SimulatedRoom {
 
   sceneAt(timeMs: number): SceneState {
     const storyMs = this.storyTime(timeMs);
-    const scene = this.timeline ? this.timeline.sceneAt(storyMs) : emptyScene(storyMs);
+    const scripted = this.timeline ? this.timeline.sceneAt(storyMs) : emptyScene(storyMs);
+    // Live people and packages run on the room clock, not the (looping) story clock.
+    const scene = this.live.apply(scripted, timeMs);
     // Live commands win over the script: the hw-controller drives the locator in the demo.
     return this.locator ? { ...scene, locator: this.locator } : scene;
   }
 
   truthAt(timeMs: number): SlotTruth {
-    if (this.timeline) return this.timeline.truthAt(this.storyTime(timeMs));
-    return truthOf(this.sceneAt(timeMs), this.slots, () => true);
+    const live = this.live.livePackageIds(timeMs);
+    if (!this.timeline) return truthOf(this.sceneAt(timeMs), this.slots, (id) => live.get(id) ?? true);
+    const scripted = this.timeline.truthAt(this.storyTime(timeMs));
+    if (live.size === 0) return scripted;
+    const liveOnly = this.live.apply(emptyScene(timeMs), timeMs);
+    const extra = truthOf(liveOnly, this.slots, (id) => live.get(id) ?? true);
+    for (const [slotId, ids] of Object.entries(extra.slots)) scripted.slots[slotId]!.push(...ids);
+    return { slots: scripted.slots, packages: { ...scripted.packages, ...extra.packages } };
+  }
+
+  /** A courier places a new package on `slotId` now; see LiveScene.place. */
+  place(slotId: string, timeMs: number, options: PlaceOptions = {}): LiveActionReceipt {
+    const scriptedBusy = new Set(
+      Object.entries(this.truthAt(timeMs).slots)
+        .filter(([, ids]) => ids.length > 0)
+        .map(([id]) => id),
+    );
+    const receipt = this.live.place(slotId, timeMs, options, scriptedBusy);
+    this.revision++;
+    return receipt;
+  }
+
+  /** A resident takes the live package on `slotId` now. */
+  take(slotId: string, timeMs: number): LiveActionReceipt {
+    const receipt = this.live.take(slotId, timeMs);
+    this.revision++;
+    return receipt;
+  }
+
+  /** Slots that hold nothing now and that no live action is about to fill. */
+  freeSlots(timeMs: number): string[] {
+    const truth = this.truthAt(timeMs);
+    const pending = this.live.occupiedSlots(timeMs);
+    return this.slots.map((s) => s.id).filter((id) => truth.slots[id]!.length === 0 && !pending.has(id));
   }
 
   isOnline(cameraId: string, timeMs: number): boolean {

@@ -3,7 +3,9 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { z } from 'zod';
-import type { GroundTruthBox, PersonBox } from '../scene.ts';
+import { controlPanelRoutes } from '../control-panel/control-panel-routes.ts';
+import { LiveCommandError } from '../live-scene.ts';
+import { type GroundTruthBox, type PersonBox, packageKinds } from '../scene.ts';
 import { type LocatorCommand, type SimulatedRoom, SimulatorCommandError } from '../simulated-room.ts';
 
 export interface SimulatorServerOptions {
@@ -13,6 +15,8 @@ export interface SimulatorServerOptions {
   port?: number;
   /** Story time now, ms; wall-clock time since start by default. */
   clock?: () => number;
+  /** Links the control panel at `/demo` shows (the kiosk, the staff pages), by label. */
+  panelLinks?: () => Record<string, string>;
 }
 
 export interface SimulatorServer {
@@ -53,6 +57,20 @@ const locatorCommandSchema = z.discriminatedUnion(
   ],
   { error: 'type must be one of aim, aim-slot, laser, strobe, off' },
 );
+
+const placeCommandSchema = z
+  .object({
+    /** A free slot is chosen at random when absent. */
+    slotId: z.string().min(1).optional(),
+    packageId: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'must be 1–64 letters, digits, or . _ : -')
+      .optional(),
+    kind: z.enum(packageKinds).optional(),
+    registered: z.boolean().optional(),
+  })
+  .strict();
+const takeCommandSchema = z.object({ slotId: z.string().min(1) }).strict();
 
 /**
  * Serves the simulated room the way IP cameras do: one MJPEG stream and one snapshot URL per
@@ -212,6 +230,37 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
     res.json(room.command(command, clock()));
   });
 
+  app.get('/scene', (_req, res) => {
+    const timeMs = clock();
+    res.json({ timeMs, freeSlots: room.freeSlots(timeMs), ...room.truthAt(timeMs) });
+  });
+
+  app.post('/scene/place', (req, res) => {
+    const command = placeCommandSchema.parse(req.body ?? {});
+    const timeMs = clock();
+    let slotId = command.slotId;
+    if (!slotId) {
+      const free = room.freeSlots(timeMs);
+      if (free.length === 0)
+        throw new LiveCommandError('slot_occupied', 'every slot is full; take a package first');
+      slotId = free[Math.floor(Math.random() * free.length)]!;
+    }
+    res.status(202).json(
+      room.place(slotId, timeMs, {
+        packageId: command.packageId,
+        kind: command.kind,
+        registered: command.registered,
+      }),
+    );
+  });
+
+  app.post('/scene/take', (req, res) => {
+    const command = takeCommandSchema.parse(req.body ?? {});
+    res.status(202).json(room.take(command.slotId, clock()));
+  });
+
+  app.use(controlPanelRoutes({ links: options.panelLinks ?? (() => ({})) }));
+
   app.use((_req, res) => {
     res
       .status(404)
@@ -223,6 +272,10 @@ export async function startSimulatorServer(options: SimulatorServerOptions): Pro
       res.status(400).json({
         error: { code: 'invalid_command', message: `${issue.path.join('.') || 'body'}: ${issue.message}` },
       });
+    } else if (error instanceof LiveCommandError) {
+      res
+        .status(error.code === 'unknown_slot' ? 404 : 409)
+        .json({ error: { code: error.code, message: error.message } });
     } else if (error instanceof SimulatorCommandError) {
       res.status(404).json({ error: { code: 'unknown_target', message: error.message } });
     } else if ((error as { type?: string }).type === 'entity.parse.failed') {
