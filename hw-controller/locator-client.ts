@@ -55,7 +55,7 @@ export class LocatorClient {
   private readonly events = new EventEmitter<LocatorClientEvents>();
   private desired: Desired = { kind: 'off' };
   /** The pending point/off (the caller's, or a resync's): a newer one cancels it. */
-  private command: { request: PendingRequest; resync: boolean } | undefined;
+  private command: { request: PendingRequest } | undefined;
   private last: HardwareState | undefined;
   private readonly logger: Logger | undefined;
   private readonly metrics: HwLinkMetrics | undefined;
@@ -121,13 +121,13 @@ export class LocatorClient {
       laserUntil: now + laserMaxOnMs,
       strobeUntil: now + strobeDurationMs,
     };
-    return this.sendCommand(this.pointRequest(laserMaxOnMs, strobeDurationMs), false);
+    return this.sendCommand(this.pointRequest(laserMaxOnMs, strobeDurationMs));
   }
 
   /** Laser and strobes off. Always wins: it replaces any pending target and is retried longest. */
   off(): Promise<HardwareState> {
     this.desired = { kind: 'off' };
-    return this.sendCommand({ type: 'off' }, false);
+    return this.sendCommand({ type: 'off' });
   }
 
   unlockDoor(durationMs: number): Promise<HardwareState> {
@@ -148,7 +148,8 @@ export class LocatorClient {
     this.channel.close();
   }
 
-  private pointRequest(laserMaxOnMs: number, strobeDurationMs: number): RequestBody {
+  /** The desired target as a `point`; no strobe when its time is up (strobeDurationMs undefined). */
+  private pointRequest(laserMaxOnMs: number, strobeDurationMs: number | undefined): RequestBody {
     if (this.desired.kind !== 'pointing') return { type: 'off' };
     const { target } = this.desired;
     return {
@@ -156,7 +157,7 @@ export class LocatorClient {
       panDeg: target.panDeg,
       tiltDeg: target.tiltDeg,
       laserMaxOnMs,
-      ...(target.strobeZoneId
+      ...(target.strobeZoneId && strobeDurationMs !== undefined
         ? {
             strobe: {
               zoneId: target.strobeZoneId,
@@ -168,14 +169,14 @@ export class LocatorClient {
     };
   }
 
-  private sendCommand(body: RequestBody, resync: boolean): Promise<HardwareState> {
+  private sendCommand(body: RequestBody): Promise<HardwareState> {
     this.command?.request.cancel(
       new HwSupersededError(
         `${this.command.request.type} was replaced by a newer ${body.type} before its ack`,
       ),
     );
     const request = this.channel.send(body, body.type === 'off' ? this.attempts * 2 : this.attempts);
-    const entry = { request, resync };
+    const entry = { request };
     this.command = entry;
     const clear = () => {
       if (this.command === entry) this.command = undefined;
@@ -191,13 +192,13 @@ export class LocatorClient {
     if (this.desired.kind === 'pointing') {
       const now = performance.now();
       const laserLeftMs = Math.round(this.desired.laserUntil - now);
-      if (laserLeftMs > 0)
-        body = this.pointRequest(laserLeftMs, Math.max(1, Math.round(this.desired.strobeUntil - now)));
+      const strobeLeftMs = Math.round(this.desired.strobeUntil - now);
+      if (laserLeftMs > 0) body = this.pointRequest(laserLeftMs, strobeLeftMs > 0 ? strobeLeftMs : undefined);
       else this.desired = { kind: 'off' };
     }
     this.metrics?.resyncs.inc();
     this.logger?.info({ reason, command: body.type }, 'sending the locator state again');
-    this.sendCommand(body, true).catch((error: Error) => {
+    this.sendCommand(body).catch((error: Error) => {
       if (!(error instanceof HwSupersededError))
         this.logger?.warn({ err: error.message }, 'locator state could not be sent again');
     });
