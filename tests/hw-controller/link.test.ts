@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { type AddressInfo, createServer } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import sharp from 'sharp';
@@ -8,6 +9,7 @@ import {
   createLocatorClient,
   HwCommandError,
   type HwDaemon,
+  HwLinkTimeoutError,
   HwSupersededError,
   type LocatorClient,
   limitsFromLayout,
@@ -245,3 +247,65 @@ describe('the locator client and the daemon over tcp loopback, driving the simul
     assert.equal(daemon.state().cause, 'link-lost');
   });
 });
+
+describe('the locator client without a daemon', () => {
+  test('a command is sent a bounded number of times and then fails with a timeout naming the endpoint', async () => {
+    const registry = new Registry();
+    const port = await freePort();
+    const client = createLocatorClient({
+      endpoint: `tcp://127.0.0.1:${port}`,
+      heartbeatMs: 1000,
+      requestTimeoutMs: 50,
+      attempts: 3,
+      metrics: createHwLinkMetrics(registry),
+    });
+    try {
+      await assert.rejects(client.pointAt({ panDeg: 0, tiltDeg: -20 }), (error: Error) => {
+        assert.ok(error instanceof HwLinkTimeoutError);
+        assert.match(
+          error.message,
+          new RegExp(`no ack for point .* at tcp://127.0.0.1:${port} after 3 attempts of 50 ms`),
+        );
+        return true;
+      });
+      const metrics = await registry.metrics();
+      assert.match(metrics, /parcelroom_hw_retries_total\{type="point"\} 2/);
+      assert.match(metrics, /parcelroom_hw_requests_total\{type="point",outcome="timeout"\} 1/);
+      assert.equal(client.linkState, 'connecting');
+    } finally {
+      await client.close();
+    }
+  });
+
+  test('a client started before its daemon gets its command through once the daemon binds', async () => {
+    const layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
+    const simulator = await startSimulatorServer({ room: await openSimulatedRoom({ layout }) });
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const client = createLocatorClient({ endpoint, heartbeatMs: 100, requestTimeoutMs: 100, attempts: 30 });
+    let daemon: HwDaemon | undefined;
+    try {
+      const pointed = client.pointAt(slotTarget(layout, 'B2-2'));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      daemon = await startHwDaemon({
+        bind: endpoint,
+        driver: new SimDriver({ simulatorUrl: simulator.url }),
+        limits: limitsFromLayout(layout),
+        heartbeatTimeoutMs: 1000,
+      });
+      assert.equal((await pointed).laser.on, true);
+      assert.equal((await simulatorLocator(simulator.url)).laser.on, true);
+    } finally {
+      await client.close();
+      await daemon?.close();
+      await simulator.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
