@@ -89,6 +89,19 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
     assert.equal(device.state.laser.on, true);
   });
 
+  test('a reply damaged on the line is caught by its checksum and the command is sent again', async () => {
+    device.garbleReplies = 1;
+    const before = device.state.log.length;
+    const state = await client.unlockDoor(500);
+    assert.equal(state.door.unlocked, true);
+    assert.deepEqual(
+      device.state.log.slice(before),
+      ['DOOR 1', 'DOOR 1'],
+      'sent twice, applied twice, harmless',
+    );
+    await client.lockDoor();
+  });
+
   test('the heartbeat watchdog switches the device’s laser off when the client goes quiet', async () => {
     // The other client wants nothing lit; it would otherwise (rightly) light its own target again.
     await client.off();

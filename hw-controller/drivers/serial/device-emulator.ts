@@ -15,7 +15,7 @@ export interface DeviceState {
 /**
  * A locator microcontroller as firmware would behave, on the far end of a serial line (a
  * socat pty pair in the tests): it parses the same lines, answers OK or ERR, and keeps its
- * outputs. `silent` makes it stop answering, like a device that hung.
+ * outputs. `silent` makes it stop answering, like a device that hung; `garbleReplies` damages replies.
  */
 export class DeviceEmulator {
   readonly state: DeviceState = {
@@ -25,6 +25,8 @@ export class DeviceEmulator {
     log: [],
   };
   silent = false;
+  /** This many next replies go out with a wrong checksum, like a noisy line. */
+  garbleReplies = 0;
 
   private constructor(private readonly port: SerialPort) {
     port.pipe(new SerialParser()).on('data', (line: ParsedLine) => this.onLine(line));
@@ -41,7 +43,14 @@ export class DeviceEmulator {
   }
 
   private reply(seq: number, words: string[]): void {
-    this.port.write(encodeFrame({ seq, words }));
+    const bytes = encodeFrame({ seq, words });
+    if (this.garbleReplies > 0) {
+      this.garbleReplies--;
+      // The checksum's last hex digit, changed: the line stays readable but fails its check.
+      const at = bytes.length - 2;
+      bytes[at] = bytes[at] === 0x30 ? 0x31 : 0x30;
+    }
+    this.port.write(bytes);
   }
 
   private onLine(line: ParsedLine): void {
