@@ -16,13 +16,20 @@ import { type DaemonProcess, startDaemonProcess } from '../support/hw-daemon-pro
 import { eventually, RawPeer, simulatorLocator } from '../support/hw-link.ts';
 import { repoRoot } from '../support/service-process.ts';
 
-describe('the hw-controller daemon as its own process', () => {
+// The tests wait mostly on other processes (start-up, heartbeats), so they run side by side, each
+// with its own simulator and daemons.
+describe('the hw-controller daemon as its own process', { concurrency: true }, () => {
   let layout: RoomLayout;
-  let simulator: SimulatorServer;
+  const simulators: SimulatorServer[] = [];
   const daemons: DaemonProcess[] = [];
   const cleanups: (() => unknown)[] = [];
 
-  const daemonArgs = (bind: string) => [
+  const openSimulator = async () => {
+    const simulator = await startSimulatorServer({ room: await openSimulatedRoom({ layout }), fps: 10 });
+    simulators.push(simulator);
+    return simulator;
+  };
+  const daemonArgs = (simulator: SimulatorServer, bind: string) => [
     '--driver',
     'sim',
     '--bind',
@@ -34,25 +41,25 @@ describe('the hw-controller daemon as its own process', () => {
     '--log-level',
     'info',
   ];
-  const startDaemon = async (bind = 'tcp://127.0.0.1:*') => {
-    const daemon = await startDaemonProcess(daemonArgs(bind));
+  const startDaemon = async (simulator: SimulatorServer, bind = 'tcp://127.0.0.1:*') => {
+    const daemon = await startDaemonProcess(daemonArgs(simulator, bind));
     daemons.push(daemon);
     return daemon;
   };
 
   before(async () => {
     layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
-    simulator = await startSimulatorServer({ room: await openSimulatedRoom({ layout }), fps: 10 });
   });
 
   after(async () => {
     for (const cleanup of cleanups) await cleanup();
     for (const daemon of daemons) await daemon.stop('SIGKILL');
-    await simulator?.close();
+    for (const simulator of simulators) await simulator.close();
   });
 
   test('killed and restarted mid-pickup, the daemon gets the current state again from the reconnecting client', async () => {
-    const first = await startDaemon();
+    const simulator = await openSimulator();
+    const first = await startDaemon(simulator);
     const registry = new Registry();
     const client: LocatorClient = createLocatorClient({
       endpoint: first.endpoint,
@@ -70,7 +77,7 @@ describe('the hw-controller daemon as its own process', () => {
       client.linkState === 'down' ? true : undefined,
     );
     // The restarted daemon starts dark, so a lit laser afterwards can only come from the client.
-    const second = await startDaemon(first.endpoint);
+    const second = await startDaemon(simulator, first.endpoint);
     // The sim driver makes three calls for a point (aim, laser, strobe): wait for all three.
     const rendered = await eventually('the laser and the strobe to be lit again', async () => {
       const s = await simulatorLocator(simulator.url);
@@ -94,7 +101,8 @@ describe('the hw-controller daemon as its own process', () => {
   });
 
   test('a target asked for while the daemon is down times out, and is what the client sends once the daemon is back', async () => {
-    const first = await startDaemon();
+    const simulator = await openSimulator();
+    const first = await startDaemon(simulator);
     const client = createLocatorClient({
       endpoint: first.endpoint,
       heartbeatMs: 100,
@@ -107,7 +115,7 @@ describe('the hw-controller daemon as its own process', () => {
     await first.stop('SIGKILL');
     const target = slotTarget(layout, 'A5-4');
     await assert.rejects(client.pointAt(target), HwLinkTimeoutError);
-    await startDaemon(first.endpoint);
+    await startDaemon(simulator, first.endpoint);
     const rendered = await eventually('the laser to be lit at the asked target', async () => {
       const s = await simulatorLocator(simulator.url);
       return s.laser.on && s.laser.panDeg === target.panDeg && s.strobesOn.length > 0 ? s : undefined;
@@ -118,7 +126,8 @@ describe('the hw-controller daemon as its own process', () => {
   });
 
   test('when the service process is killed, the daemon switches the laser off by itself', async () => {
-    const daemon = await startDaemon();
+    const simulator = await openSimulator();
+    const daemon = await startDaemon(simulator);
     const service = spawn(
       process.execPath,
       ['--import', 'tsx', 'tests/support/hw-pointing-client.ts', daemon.endpoint, 'C2-3'],
