@@ -1,0 +1,1 @@
+export { type KioskPage, type KioskPageOptions, kioskPageRoutes } from './kiosk-page-routes.ts';
