@@ -235,10 +235,16 @@ export function parseLabel(
     .sort(
       (a, b) =>
         a.corrections - b.corrections ||
+        Number(b.grouped) - Number(a.grouped) ||
         Number(!hints.includes(a.carrier)) - Number(!hints.includes(b.carrier)) ||
         captioned(a) - captioned(b),
     )
-    .map(({ read: _read, line: _line, ...tracking }): TrackingResult => ({ ...tracking, source: 'ocr' }));
+    .map(
+      ({ read: _read, line: _line, grouped: _grouped, ...tracking }): TrackingResult => ({
+        ...tracking,
+        source: 'ocr',
+      }),
+    );
   const trackingCandidates = [
     ...fromBarcodes,
     ...fromText.filter((t) => !fromBarcodes.some((b) => b.value === t.value)),

@@ -5,10 +5,11 @@ import { type BarcodeReading, readLabelBarcodes } from './barcode-reader.ts';
 import { LabelImageError } from './label-errors.ts';
 import { defaultLabelImageLimits, type LabelImageLimits, loadLabelImage } from './label-image.ts';
 import type { LabelMetrics } from './label-metrics.ts';
-import { type BuildingAddress, type ParsedLabel, parseLabel } from './label-parser.ts';
+import { type BuildingAddress, findCarrier, type ParsedLabel, parseLabel } from './label-parser.ts';
 import { type RectifyOptions, rectifyLabel } from './label-rectifier.ts';
 import { rotateQuarterTurns } from './perspective-warp.ts';
 import type { ResidentMatch, ResidentMatcher } from './resident-matcher.ts';
+import { findTrackingNumbers } from './tracking-numbers.ts';
 
 export interface LabelTimings {
   loadMs: number;
@@ -66,6 +67,7 @@ export interface LabelReader {
   read(image: Buffer, options?: ReadOptions): Promise<LabelReading>;
 }
 
+const partlyCheckedSchemes = new Set(['Amazon TBA', 'UPU S10', 'USPS IMpb (20)']);
 const trackingAlphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ ';
 const inAlphabet = (text: string) =>
   [...text.toUpperCase()]
@@ -85,7 +87,7 @@ const maxTrackingRereads = 3;
 function trackingLines(lines: readonly OcrLine[]): OcrLine[] {
   const likelihood = (line: OcrLine) => {
     const groups = line.text.split(/\s+/).filter((t) => /^[0-9OISBZ]{3,5}$/i.test(t) && /\d/.test(t)).length;
-    return (trackingCaption.test(line.text) ? 2 : 0) + (groups >= 3 ? 2 : 0) + (groups >= 4 ? 1 : 0);
+    return (trackingCaption.test(line.text) ? 3 : 0) + (groups >= 3 ? 2 : 0) + (groups >= 4 ? 1 : 0);
   };
   return lines
     .map((line) => ({ line, score: likelihood(line) }))
@@ -95,26 +97,31 @@ function trackingLines(lines: readonly OcrLine[]): OcrLine[] {
     .map((l) => l.line);
 }
 
+const lineTextHeightPx = 28;
+
 /**
  * One line's row cut out of the upright label with a margin, scaled so that its text is about
- * 48 px tall (where tesseract's line model reads best) and given a white border.
+ * 28 px tall and given a wide white border: PP-OCR's detector misses text much larger than
+ * what it was trained on, and text touching the picture's edge.
  */
 async function lineCrop(image: RawImage, box: OcrBox): Promise<Buffer> {
   // The whole row across the label: a thumb or a glare spot often ends the first reading of
   // the line early, and the rest of the number is still printed beyond it.
-  const padY = Math.round(box.height * 0.35);
+  const padY = Math.round(box.height * 0.9);
   const left = 0;
   const top = Math.max(0, box.y - padY);
   const width = image.width;
   const height = Math.max(1, Math.min(image.height - top, box.height + 2 * padY));
-  const scale = Math.min(3, Math.max(1, 48 / Math.max(8, box.height)));
+  const scale = Math.min(3, Math.max(0.4, lineTextHeightPx / Math.max(8, box.height)));
+  // A text detector finds nothing in text that touches the picture's edge: a wide white border.
+  const border = Math.max(24, Math.round(height * scale * 0.5));
   return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.length), {
     raw: { width: image.width, height: image.height, channels: image.channels },
   })
     .extract({ left, top, width, height })
     .resize(Math.round(width * scale), Math.round(height * scale), { kernel: 'lanczos3' })
     .normalise()
-    .extend({ top: 12, bottom: 12, left: 12, right: 12, background: '#ffffff' })
+    .extend({ top: border, bottom: border, left: border, right: border, background: '#ffffff' })
     .png({ compressionLevel: 1 })
     .toBuffer();
 }
@@ -199,7 +206,12 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
       // enlarged and with the alphabet of tracking numbers. A check digit still has to hold.
       let rereads = 0;
       const second = options.lineOcr ?? (ocr.recognizeLine ? ocr : undefined);
-      if (!fields.tracking && best && second) {
+      const found = fields.tracking;
+      // A number from the text whose check digit covers only part of it (an Amazon number has
+      // none; an S10's letters are outside it; a 22-digit IMpb read short can pass as a 20-digit
+      // one) is looked at again too, and the second reading wins when it also holds.
+      const partlyChecked = found?.source === 'ocr' && partlyCheckedSchemes.has(found.scheme);
+      if ((!found || partlyChecked) && best && second) {
         const upright = rotateQuarterTurns(rectified.image, best.turns);
         const again: string[] = [];
         for (const line of trackingLines(lines)) {
@@ -215,7 +227,15 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
             inAlphabet(result.lines.map((l) => l.text).join(' ')),
           );
         }
-        const reread = again.length > 0 ? parseLabel([...texts, ...again], barcodes, building) : undefined;
+        if (found && partlyChecked) {
+          const [better] = findTrackingNumbers(again, findCarrier(texts));
+          if (better) {
+            const { read: _read, line: _line, grouped: _grouped, ...tracking } = better;
+            fields = { ...fields, tracking: { ...tracking, source: 'ocr' }, carrier: tracking.carrier };
+          }
+        }
+        const reread =
+          !found && again.length > 0 ? parseLabel([...texts, ...again], barcodes, building) : undefined;
         if (reread?.tracking) {
           fields = {
             ...fields,

@@ -351,6 +351,8 @@ function enumerate(options: string[][], changes: number, visit: (value: string) 
 export interface FoundTracking extends TrackingReading {
   /** Index of the OCR line it came from. */
   line: number;
+  /** Read in the groups its carrier prints it in ("1Z 999 AA1 01 2345 6784"): a stray digit run is not. */
+  grouped: boolean;
 }
 
 const maxTokensPerNumber = 8;
@@ -374,23 +376,41 @@ export function findTrackingNumbers(
       .filter((t) => t.length > 0);
     for (let start = 0; start < tokens.length; start++) {
       let joined = '';
+      const groupLengths: number[] = [];
       for (let end = start; end < Math.min(tokens.length, start + maxTokensPerNumber); end++) {
         joined += tokens[end]!;
+        groupLengths.push(tokens[end]!.length);
         if (joined.length > 34) break;
         if (!lengths.has(joined.length)) continue;
         for (const format of trackingFormats) {
           if (format.needsCarrierHint && !carrierHints.includes(format.carrier)) continue;
           const reading = correctToFormat(joined, format);
           if (!reading) continue;
+          const printed = format
+            .print(reading.value)
+            .split(' ')
+            .map((g) => g.length);
+          const grouped = groupLengths.length > 1 && printed.join(',') === groupLengths.join(',');
           const known = found.get(reading.value);
-          if (!known || known.corrections > reading.corrections) {
-            found.set(reading.value, { ...reading, line: lineIndex });
+          if (
+            !known ||
+            known.corrections > reading.corrections ||
+            (known.corrections === reading.corrections && grouped && !known.grouped)
+          ) {
+            found.set(reading.value, { ...reading, line: lineIndex, grouped });
           }
         }
       }
     }
   });
-  return [...found.values()].sort((a, b) => a.corrections - b.corrections || a.line - b.line);
+  // A number read inside a longer valid one (a 22-digit IMpb's first 20 digits can pass as a
+  // 20-digit one) is the longer one's shadow.
+  const all = [...found.values()];
+  return all
+    .filter((t) => !all.some((o) => o !== t && o.value.length > t.value.length && o.value.includes(t.value)))
+    .sort(
+      (a, b) => a.corrections - b.corrections || Number(b.grouped) - Number(a.grouped) || a.line - b.line,
+    );
 }
 
 /**

@@ -135,4 +135,27 @@ describe('tracking numbers', () => {
     assert.equal(trackingNumberFromBarcode('0000000000000000000000986578788855')?.value, '986578788855');
     assert.equal(trackingNumberFromBarcode('https://example.org/not-a-label'), null);
   });
+
+  test('prefers a 22-digit IMpb over the 20 digits at its start that pass a check of their own', () => {
+    const short = trackingFormats.find((f) => f.scheme === 'USPS IMpb (20)')!;
+    const long = trackingFormats.find((f) => f.scheme === 'USPS IMpb')!;
+    const value20 = short.complete('9400111202555842761');
+    const value22 = long.complete(`${value20}4`);
+    assert.ok(short.isValid(value20) && long.isValid(value22) && value22.startsWith(value20));
+    const found = findTrackingNumbers([`USPS TRACKING # ${long.print(value22)}`]);
+    assert.deepEqual(
+      found.map((t) => t.value),
+      [value22],
+    );
+  });
+
+  test('prefers the number read in its carrier’s print groups over a run of digits that also checks', () => {
+    const ground = trackingFormats.find((f) => f.scheme === 'FedEx Ground')!;
+    const value = ground.complete('50191865104796');
+    // "0201" is the routing code printed beside the number; joined with the number's first
+    // groups it can form another valid 15-digit run.
+    const found = findTrackingNumbers([`TRK# 0201 ${ground.print(value)}`], ['fedex']);
+    assert.equal(found[0]?.value, value);
+    assert.equal(found[0]?.grouped, true);
+  });
 });
