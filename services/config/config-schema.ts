@@ -76,7 +76,7 @@ export const serviceConfigSchema = z
           .min(1, 'must be a frame rate from 1 to 30')
           .max(30, 'must be a frame rate from 1 to 30')
           .default(10),
-        scenario: z.string().trim().min(1).default('14-busy-afternoon'),
+        scenario: z.string().trim().min(1).default('live'),
       })
       .strict()
       .prefault({}),
@@ -196,6 +196,32 @@ export const serviceConfigSchema = z
       })
       .strict()
       .prefault({}),
+    kiosk: z
+      .object({
+        /** `id:token,id:token`; unset = the demo device `kiosk-1` with a token kept in the database. */
+        devices: z
+          .string()
+          .trim()
+          .regex(
+            /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z0-9_-]{24,256}(,[A-Za-z0-9][A-Za-z0-9_-]{0,63}:[A-Za-z0-9_-]{24,256})*$/,
+            'must be id:token pairs separated by commas (tokens of 24 to 256 letters, digits, - or _)',
+          )
+          .optional(),
+        /** Key of pickup PINs, QR tokens and kiosk photo URLs; unset = a random one kept in the database. */
+        secret: z.string().min(32, 'must be at least 32 characters (e.g. 64 random hex digits)').optional(),
+        doorUnlockMs: z.coerce.number().int().min(1000).max(60_000).default(10_000),
+        pickupTokenDays: z.coerce.number().int().min(1).max(90).default(14),
+      })
+      .strict()
+      .prefault({}),
+    pipeline: z
+      .object({
+        /** Watch the simulated cameras with the room pipeline and run the room ledger. */
+        enabled: booleanLike.default(true),
+        detectorModel: z.string().trim().min(1).optional(),
+      })
+      .strict()
+      .prefault({}),
     shutdownTimeoutMs: z.coerce.number().int().min(100).max(600000).default(10000),
   })
   .strict();
@@ -269,6 +295,16 @@ export const environmentSettings = [
     doc: 'Second look at tracking-number lines: tesseract.js, tesseract-native, pp-ocrv4 or none',
   },
   { env: 'PARCELROOM_OCR_WORKERS', path: ['labels', 'ocrWorkers'], doc: 'OCR workers kept warm' },
+  { env: 'PARCELROOM_KIOSK_DEVICES', path: ['kiosk', 'devices'], doc: 'Kiosk devices as id:token,id:token' },
+  {
+    env: 'PARCELROOM_KIOSK_SECRET',
+    path: ['kiosk', 'secret'],
+    doc: 'Key of pickup PINs, QR tokens and kiosk photo URLs',
+  },
+  { env: 'PARCELROOM_KIOSK_DOOR_MS', path: ['kiosk', 'doorUnlockMs'], doc: 'Door open time after a login' },
+  { env: 'PARCELROOM_PICKUP_TOKEN_DAYS', path: ['kiosk', 'pickupTokenDays'], doc: 'Days a pickup QR code works' },
+  { env: 'PARCELROOM_PIPELINE', path: ['pipeline', 'enabled'], doc: 'Watch the cameras and run the ledger' },
+  { env: 'PARCELROOM_DETECTOR_MODEL', path: ['pipeline', 'detectorModel'], doc: 'Package detector ONNX file' },
   { env: 'PARCELROOM_NOTIFICATIONS', path: ['notifications', 'enabled'], doc: 'Run the notification worker' },
   { env: 'PARCELROOM_MAIL_FROM', path: ['notifications', 'fromAddress'], doc: 'From address of emails' },
   {

@@ -119,6 +119,13 @@ export function redactConfig(config: ServiceConfig): ServiceConfig {
   const { notifications } = config;
   const redacted: ServiceConfig = {
     ...config,
+    kiosk: {
+      ...config.kiosk,
+      ...(config.kiosk.devices !== undefined
+        ? { devices: config.kiosk.devices.replace(/:[^,]+/g, ':***') }
+        : {}),
+      ...(config.kiosk.secret !== undefined ? { secret: hidden(config.kiosk.secret) } : {}),
+    },
     notifications: {
       ...notifications,
       ...(notifications.linkSecret !== undefined ? { linkSecret: hidden(notifications.linkSecret) } : {}),

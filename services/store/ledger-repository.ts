@@ -63,10 +63,26 @@ const eventTypes: Partial<Record<LedgerDecision['type'], string>> = {
 const at = (ms: number): Date => new Date(ms);
 
 /**
+ * Mints a placed package's pickup PIN and QR token inside the placement's transaction, so the
+ * credentials exist exactly when the notification that carries them does (services/kiosk).
+ */
+export interface PickupCredentialMinter {
+  mint(
+    tx: Queryable,
+    placed: { roomId: string; packageId: string; residentId: string; atMs: number },
+  ): Promise<{ pickupPin: string; pickupToken: string }>;
+}
+
+export interface LedgerRepositoryOptions {
+  /** Without it `package_placed` rows carry no credentials and the notification worker parks them. */
+  pickupCredentials?: PickupCredentialMinter | undefined;
+}
+
+/**
  * The room ledger's persistence: a batch of decisions becomes events, rows and queued
  * notifications in one transaction; the ledger's state is rebuilt from those rows.
  */
-export function createLedgerRepository(db: Database) {
+export function createLedgerRepository(db: Database, options: LedgerRepositoryOptions = {}) {
   const events = createEventLog(db);
   // Pictures already stored, so that one observation cited by several flags is stored once.
   const stored = new WeakMap<EvidencePictures, PictureIds>();
@@ -444,12 +460,22 @@ export function createLedgerRepository(db: Database) {
     );
     const resident = rows[0];
     if (!resident) return [];
+    const credentials =
+      d.template === 'package_placed' && (resident.email || resident.phone) && options.pickupCredentials
+        ? await options.pickupCredentials.mint(tx, {
+            roomId,
+            packageId: d.packageId,
+            residentId: d.residentId,
+            atMs: d.atMs,
+          })
+        : {};
     const payload = {
       packageId: d.packageId,
       slotId: d.slotId,
       residentId: d.residentId,
       roomId,
       photoImageId: resident.photo_image_id,
+      ...credentials,
     };
     const ids: number[] = [];
     for (const [channel, recipient] of [

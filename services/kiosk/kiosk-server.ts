@@ -1,0 +1,899 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import argon2 from 'argon2';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Subscription } from 'rxjs';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { RoomLayout } from '../../calibration/index.ts';
+import { HwSupersededError, type LocatorClient, slotTarget } from '../../hw-controller/index.ts';
+import type { LabelOcrEngines } from '../../models/index.ts';
+import {
+  type BuildingAddress,
+  createLabelReader,
+  createResidentMatcher,
+  LabelImageError,
+  parseTrackingNumber,
+} from '../../pipelines/index.ts';
+import { type KioskMessage, LedgerInputError, placedPackagesOf } from '../ledger/index.ts';
+import type { LocatorCommand, RoomLedgerService } from '../ledger-service/index.ts';
+import type { Logger } from '../logging/index.ts';
+import { describeShelfLocation } from '../notifications/index.ts';
+import type { Database } from '../store/index.ts';
+import type { KioskDeviceRegistry } from './kiosk-devices.ts';
+import {
+  type ClientMessage,
+  closeCodes,
+  KioskProtocolError,
+  kioskProtocolVersion,
+  kioskWsPath,
+  maxFrameBytes,
+  type PackageView,
+  parseClientMessage,
+  type ResidentChoice,
+  type ServerMessage,
+  type SessionView,
+} from './kiosk-protocol.ts';
+import { createKioskRepository, type KioskRepository } from './kiosk-repository.ts';
+import type { KioskPhotoUrls } from './kiosk-routes.ts';
+import { defaultLoginLimits, type LoginKind, type LoginLimitSettings, LoginLimits } from './login-limits.ts';
+import type { PickupCredentials } from './pickup-credentials.ts';
+import { roomMapOf } from './room-map.ts';
+
+export interface KioskServerOptions {
+  /** The service's HTTP server: the kiosk socket is at `/kiosk/ws` on it. */
+  server: Server;
+  roomId: string;
+  layout: RoomLayout;
+  db: Database;
+  ledger: RoomLedgerService;
+  devices: KioskDeviceRegistry;
+  credentials: PickupCredentials;
+  photoUrls: KioskPhotoUrls;
+  /** The label pipeline's OCR engines, created once (they may still be warming up). */
+  ocrEngines?: Promise<LabelOcrEngines> | LabelOcrEngines | undefined;
+  building?: BuildingAddress | undefined;
+  locator?: LocatorClient | undefined;
+  limits?: LoginLimitSettings;
+  doorUnlockMs?: number;
+  helloTimeoutMs?: number;
+  heartbeatMs?: number;
+  logger: Logger;
+  registry?: Registry;
+}
+
+interface Reading {
+  trackingNumber: string | null;
+  carrier: string | null;
+  recipientText: string | null;
+  candidateIds: Set<string>;
+}
+
+type DeviceSession =
+  | {
+      mode: 'courier';
+      sessionId: string;
+      courier: { id: string; name: string; company: string };
+      packageIds: string[];
+      placed: PackageView[];
+      readings: Map<string, Reading>;
+    }
+  | {
+      mode: 'resident';
+      sessionId: string;
+      resident: { id: string; firstName: string };
+      packages: PackageView[];
+      pickedUpIds: string[];
+      expiresAtMs: number;
+    };
+
+interface Device {
+  id: string;
+  socket: WebSocket | undefined;
+  session: DeviceSession | undefined;
+  /** The last session, for messages about it that arrive just after it ended (a late placement). */
+  lastSessionId: string | undefined;
+  /** While a message of the device is handled, pushes wait so that the reply comes first. */
+  busy: number;
+  pending: ServerMessage[];
+}
+
+/**
+ * The kiosk WebSocket server (docs/kiosk-protocol.md): authenticates devices, parses every
+ * message, runs courier and resident sessions through the room ledger, and tells each kiosk
+ * what the ledger committed about its session. It also drives the locator from the ledger's
+ * committed decisions and unlocks the door on a login.
+ */
+export class KioskServer {
+  private readonly wss: WebSocketServer;
+  private readonly devices = new Map<string, Device>();
+  private readonly repository: KioskRepository;
+  private readonly limits: LoginLimits;
+  private readonly mapOf: ReturnType<typeof roomMapOf>;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly alive = new WeakSet<WebSocket>();
+  private readonly logger: Logger;
+  private readonly messages: Counter<'type' | 'outcome'> | undefined;
+  private readonly connected: Gauge | undefined;
+  private readonly onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  private closed = false;
+
+  constructor(private readonly options: KioskServerOptions) {
+    this.logger = options.logger.child({ component: 'kiosk' });
+    this.repository = createKioskRepository(options.db);
+    this.limits = new LoginLimits(options.limits ?? defaultLoginLimits);
+    this.mapOf = roomMapOf(options.layout);
+    if (options.registry) {
+      this.messages = new Counter({
+        name: 'parcelroom_kiosk_messages_total',
+        help: 'Kiosk messages by type and outcome (ok, refused, failed)',
+        labelNames: ['type', 'outcome'],
+        registers: [options.registry],
+      });
+      this.connected = new Gauge({
+        name: 'parcelroom_kiosk_devices_connected',
+        help: 'Kiosk devices with an authenticated socket',
+        registers: [options.registry],
+      });
+    }
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
+    this.onUpgrade = (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://kiosk').pathname;
+      if (path !== kioskWsPath) return;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+    };
+    options.server.on('upgrade', this.onUpgrade);
+    this.subscriptions.push(
+      options.ledger.kiosk$.subscribe((message) => void this.onLedgerMessage(message)),
+      options.ledger.locator$.subscribe((command) => void this.onLocatorCommand(command)),
+    );
+    const every = options.heartbeatMs ?? 15_000;
+    this.heartbeat = setInterval(() => {
+      for (const ws of this.wss.clients) {
+        if (!this.alive.has(ws)) {
+          ws.terminate();
+          continue;
+        }
+        this.alive.delete(ws);
+        ws.ping();
+      }
+    }, every);
+    this.heartbeat.unref();
+  }
+
+  /** The session a device has now (what `welcome` would carry). */
+  sessionOf(deviceId: string): SessionView {
+    return this.viewOf(this.devices.get(deviceId)?.session);
+  }
+
+  /** Closes every kiosk socket (1001) and stops listening; sessions stay open in the ledger. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.options.server.off('upgrade', this.onUpgrade);
+    clearInterval(this.heartbeat);
+    for (const s of this.subscriptions) s.unsubscribe();
+    for (const ws of this.wss.clients) ws.close(closeCodes.goingAway, 'service stopping');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  // ------------------------------------------------------------ transport
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    this.alive.add(ws);
+    ws.on('pong', () => this.alive.add(ws));
+    let device: Device | undefined;
+    let queue: Promise<void> = Promise.resolve();
+    const helloTimer = setTimeout(() => {
+      if (!device) ws.close(closeCodes.helloTimeout, 'hello expected');
+    }, this.options.helloTimeoutMs ?? 10_000);
+    const remote = req.socket.remoteAddress;
+
+    ws.on('message', (data, isBinary) => {
+      // One message of a socket at a time, so replies come in the order of the requests.
+      queue = queue.then(async () => {
+        const frame = isBinary
+          ? null
+          : Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.from(data as ArrayBuffer).toString('utf8');
+        if (frame === null) {
+          this.send(ws, {
+            type: 'error',
+            code: 'malformed',
+            message: 'send JSON text frames, not binary ones',
+          });
+          return;
+        }
+        const parsed = parseClientMessage(frame);
+        if (!parsed.ok) {
+          this.messages?.inc({ type: 'unparsed', outcome: 'refused' });
+          this.send(ws, errorMessage(parsed.error, parsed.id));
+          return;
+        }
+        const message = parsed.message;
+        if (message.type === 'hello') {
+          if (device) {
+            this.send(ws, {
+              type: 'error',
+              code: 'already_authenticated',
+              message: 'this socket is already authenticated',
+              ...reply(message.id),
+            });
+            return;
+          }
+          if (!this.options.devices.authenticate(message.deviceId, message.token)) {
+            this.logger.warn({ deviceId: message.deviceId, remote }, 'kiosk device refused');
+            this.messages?.inc({ type: 'hello', outcome: 'refused' });
+            this.send(ws, {
+              type: 'error',
+              code: 'unauthorized',
+              message: 'unknown kiosk device or wrong token',
+              ...reply(message.id),
+            });
+            ws.close(closeCodes.unauthorized, 'unauthorized');
+            return;
+          }
+          clearTimeout(helloTimer);
+          device = this.attach(message.deviceId, ws);
+          this.logger.info({ deviceId: device.id, remote }, 'kiosk connected');
+          this.messages?.inc({ type: 'hello', outcome: 'ok' });
+          this.send(ws, {
+            type: 'welcome',
+            protocol: kioskProtocolVersion,
+            deviceId: device.id,
+            roomId: this.options.roomId,
+            session: this.viewOf(device.session),
+            ...reply(message.id),
+          });
+          return;
+        }
+        if (!device) {
+          this.send(ws, {
+            type: 'error',
+            code: 'not_authenticated',
+            message: 'send hello with the device id and token first',
+            ...reply(message.id),
+          });
+          return;
+        }
+        await this.handle(device, message);
+      });
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      if (device && device.socket === ws) {
+        device.socket = undefined;
+        this.connected?.dec();
+        this.logger.info({ deviceId: device.id }, 'kiosk disconnected');
+      }
+    });
+    ws.on('error', (error) => this.logger.warn({ error: error.message }, 'kiosk socket error'));
+  }
+
+  private attach(deviceId: string, ws: WebSocket): Device {
+    let device = this.devices.get(deviceId);
+    if (!device) {
+      device = {
+        id: deviceId,
+        socket: undefined,
+        session: undefined,
+        lastSessionId: undefined,
+        busy: 0,
+        pending: [],
+      };
+      this.devices.set(deviceId, device);
+    }
+    const previous = device.socket;
+    device.socket = ws;
+    if (previous) previous.close(closeCodes.replaced, 'another socket authenticated as this device');
+    else this.connected?.inc();
+    return device;
+  }
+
+  private send(ws: WebSocket | undefined, message: ServerMessage): void {
+    if (ws && ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  }
+
+  /** A message the kiosk did not ask for: after the reply of the message being handled, if any. */
+  private push(device: Device, message: ServerMessage): void {
+    if (device.busy > 0) device.pending.push(message);
+    else this.send(device.socket, message);
+  }
+
+  private async handle(device: Device, message: Exclude<ClientMessage, { type: 'hello' }>): Promise<void> {
+    device.busy++;
+    let answer: ServerMessage;
+    try {
+      answer = { ...(await this.answer(device, message)), ...reply(message.id) } as ServerMessage;
+      this.messages?.inc({ type: message.type, outcome: 'ok' });
+    } catch (error) {
+      if (error instanceof KioskProtocolError) {
+        this.messages?.inc({ type: message.type, outcome: 'refused' });
+        answer = errorMessage(error, message.id);
+      } else {
+        this.messages?.inc({ type: message.type, outcome: 'failed' });
+        this.logger.error(
+          { deviceId: device.id, type: message.type, error: (error as Error).message },
+          'kiosk message failed',
+        );
+        answer = {
+          type: 'error',
+          code: 'internal',
+          message: 'the service could not do that; nothing was recorded, try again',
+          ...reply(message.id),
+        };
+      }
+    } finally {
+      device.busy--;
+    }
+    this.send(device.socket, answer);
+    if (device.busy === 0) {
+      const pending = device.pending.splice(0);
+      for (const m of pending) this.send(device.socket, m);
+    }
+  }
+
+  // ------------------------------------------------------------ messages
+
+  private async answer(
+    device: Device,
+    message: Exclude<ClientMessage, { type: 'hello' }>,
+  ): Promise<ServerMessage> {
+    switch (message.type) {
+      case 'ping':
+        return { type: 'pong' };
+      case 'courier_login':
+        return this.courierLogin(device, message);
+      case 'resident_login':
+        return this.residentLogin(device, message);
+      case 'door_unlock': {
+        if (!device.session) throw new KioskProtocolError('no_session', 'log in first');
+        return this.unlockDoor(device);
+      }
+      case 'label_image':
+        return this.readLabel(device, message.jpegBase64);
+      case 'tracking_typed':
+        return this.typedTracking(device, message.trackingNumber);
+      case 'resident_search': {
+        this.courierSession(device);
+        const found = await this.repository.searchResidents(message.query);
+        return { type: 'resident_list', residents: found.map((r) => choiceOf(r, null)) };
+      }
+      case 'recipient_confirm':
+        return this.confirmRecipient(device, message.readingId, message.residentId);
+      case 'session_end':
+        return this.endSession(device);
+    }
+  }
+
+  private async checkLock(kind: LoginKind, device: Device): Promise<void> {
+    const lock = await this.limits.check(kind, device.id);
+    if (lock.locked)
+      throw new KioskProtocolError(
+        'locked_out',
+        `too many wrong tries; try again in ${Math.ceil(lock.retryAfterMs / 60_000)} min`,
+        { retryAfterMs: lock.retryAfterMs },
+      );
+  }
+
+  private async wrongCredentials(kind: LoginKind, device: Device, what: string): Promise<never> {
+    const outcome = await this.limits.wrong(kind, device.id);
+    this.logger.warn({ deviceId: device.id, kind, locked: outcome.locked }, 'wrong kiosk credentials');
+    if (outcome.locked)
+      throw new KioskProtocolError(
+        'locked_out',
+        `too many wrong tries; try again in ${Math.ceil(outcome.retryAfterMs / 60_000)} min`,
+        { retryAfterMs: outcome.retryAfterMs },
+      );
+    throw new KioskProtocolError('wrong_credentials', `${what} not recognised`, {
+      attemptsLeft: outcome.attemptsLeft,
+    });
+  }
+
+  private async courierLogin(
+    device: Device,
+    message: Extract<ClientMessage, { type: 'courier_login' }>,
+  ): Promise<ServerMessage> {
+    if (device.session) throw new KioskProtocolError('session_open', 'end the open session first');
+    await this.checkLock('courier', device);
+    let courier: { id: string; name: string; company: string } | undefined;
+    if (message.rfid !== undefined) {
+      courier = await this.repository.courierByRfid(message.rfid);
+    } else {
+      // Every courier's hash is tried: a PIN names nobody by itself (docs/kiosk-protocol.md).
+      for (const c of await this.repository.activeCouriers()) {
+        if (await argon2.verify(c.pinHash, message.pin!).catch(() => false)) {
+          courier = { id: c.id, name: c.name, company: c.company };
+          break;
+        }
+      }
+    }
+    if (!courier) return this.wrongCredentials('courier', device, message.rfid ? 'RFID tag' : 'PIN');
+    await this.limits.right('courier', device.id);
+    const sessionId = randomUUID();
+    await this.options.ledger.submit({ type: 'delivery_started', sessionId, courierId: courier.id });
+    device.session = { mode: 'courier', sessionId, courier, packageIds: [], placed: [], readings: new Map() };
+    device.lastSessionId = sessionId;
+    this.logger.info({ deviceId: device.id, sessionId, courier: courier.id }, 'courier logged in');
+    void this.unlockDoorAndTell(device);
+    this.push(device, {
+      type: 'speech',
+      text: `Hello ${courier.name.split(' ')[0]}. The door is open. Show the first label to the camera.`,
+    });
+    return { type: 'session', session: this.viewOf(device.session) };
+  }
+
+  private async residentLogin(
+    device: Device,
+    message: Extract<ClientMessage, { type: 'resident_login' }>,
+  ): Promise<ServerMessage> {
+    if (device.session) throw new KioskProtocolError('session_open', 'end the open session first');
+    await this.checkLock('resident', device);
+    const { roomId } = this.options;
+    const found =
+      message.pin !== undefined
+        ? await this.options.credentials.findByPin(roomId, message.pin)
+        : await this.options.credentials.claimToken(roomId, message.qrToken!, device.id, Date.now());
+    if (!found.ok) {
+      if (found.reason === 'wrong_pin') return this.wrongCredentials('resident', device, 'PIN');
+      if (found.reason === 'token_invalid') {
+        await this.wrongCredentials('resident', device, 'QR code').catch((error: KioskProtocolError) => {
+          throw error.code === 'wrong_credentials'
+            ? new KioskProtocolError('token_invalid', 'this QR code is not one of ours', error.extra)
+            : error;
+        });
+      }
+      throw new KioskProtocolError(
+        found.reason,
+        found.reason === 'token_expired'
+          ? 'this QR code has expired; use the PIN from the same message'
+          : 'this QR code was used already; use the PIN from the same message',
+      );
+    }
+    const release = async () => {
+      if (found.credentialId) await this.options.credentials.releaseToken(found.credentialId);
+    };
+    const resident = await this.repository.resident(found.residentId);
+    const packageIds = placedPackagesOf(this.options.ledger.state, found.residentId).map((p) => p.id);
+    if (!resident || packageIds.length === 0) {
+      await release();
+      throw new KioskProtocolError('nothing_to_pick_up', 'there is no package for you on the shelves now');
+    }
+    await this.limits.right('resident', device.id);
+    const sessionId = randomUUID();
+    let committed: Awaited<ReturnType<RoomLedgerService['submit']>>;
+    try {
+      // Registered before the ledger is asked: its locator decision is committed with the session.
+      device.lastSessionId = sessionId;
+      committed = await this.options.ledger.submit({
+        type: 'pickup_started',
+        sessionId,
+        residentId: resident.id,
+        packageIds,
+      });
+    } catch (error) {
+      await release();
+      if (error instanceof LedgerInputError)
+        throw new KioskProtocolError(
+          'nothing_to_pick_up',
+          'your packages are being picked up at another kiosk',
+        );
+      throw error;
+    }
+    const started = committed.decisions.find((d) => d.type === 'pickup_started');
+    const packages = await this.packageViews(device, packageIds);
+    device.session = {
+      mode: 'resident',
+      sessionId,
+      resident: { id: resident.id, firstName: resident.firstName },
+      packages,
+      pickedUpIds: [],
+      expiresAtMs: started?.type === 'pickup_started' ? started.expiresAtMs : Date.now() + 180_000,
+    };
+    this.logger.info({ deviceId: device.id, sessionId, packages: packageIds.length }, 'resident logged in');
+    void this.unlockDoorAndTell(device);
+    const first = packages[0]!;
+    this.push(device, {
+      type: 'speech',
+      text:
+        packages.length === 1
+          ? `Hello ${resident.firstName}. Your package is on ${first.words ?? first.slotId}. Follow the red dot.`
+          : `Hello ${resident.firstName}. You have ${packages.length} packages. The first is on ${first.words ?? first.slotId}. Follow the red dot.`,
+    });
+    return {
+      type: 'pickup_started',
+      sessionId,
+      packages,
+      map: this.mapOf(packages.map((p) => p.slotId).filter((s): s is string => s !== null)),
+      expiresAtMs: device.session.expiresAtMs,
+    };
+  }
+
+  private courierSession(device: Device): Extract<DeviceSession, { mode: 'courier' }> {
+    if (!device.session) throw new KioskProtocolError('no_session', 'a courier must log in first');
+    if (device.session.mode !== 'courier')
+      throw new KioskProtocolError('wrong_session', 'only a courier can register packages');
+    return device.session;
+  }
+
+  private async readLabel(device: Device, jpegBase64: string): Promise<ServerMessage> {
+    const session = this.courierSession(device);
+    const jpeg = Buffer.from(jpegBase64, 'base64');
+    if (!this.options.ocrEngines)
+      throw new KioskProtocolError(
+        'label_unreadable',
+        'label reading is not available here; type the tracking number',
+      );
+    const engines = await this.options.ocrEngines;
+    const residents = await this.repository.activeResidents();
+    const reader = createLabelReader({
+      ocr: engines.ocr,
+      ...(engines.lineOcr ? { lineOcr: engines.lineOcr } : {}),
+      residents: createResidentMatcher(residents),
+      ...(this.options.building ? { building: this.options.building } : {}),
+    });
+    let reading: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      reading = await reader.read(jpeg);
+    } catch (error) {
+      if (error instanceof LabelImageError) throw new KioskProtocolError('label_unreadable', error.message);
+      throw error;
+    }
+    const byId = new Map(residents.map((r) => [r.id, r]));
+    const candidates = (reading.match?.candidates ?? [])
+      .filter((c) => byId.has(c.residentId))
+      .slice(0, 5)
+      .map((c) => choiceOf(byId.get(c.residentId)!, c.score));
+    const recipient = reading.fields.recipient;
+    const recipientText = [recipient.name, recipient.unit].filter(Boolean).join(' ') || null;
+    const tracking = reading.fields.tracking;
+    const readingId = randomUUID();
+    session.readings.set(readingId, {
+      trackingNumber: tracking?.value ?? null,
+      carrier: tracking?.carrier ?? reading.fields.carrier,
+      recipientText,
+      candidateIds: new Set(candidates.map((c) => c.residentId)),
+    });
+    this.logger.info(
+      {
+        deviceId: device.id,
+        tracking: Boolean(tracking),
+        match: reading.match?.status,
+        totalMs: reading.timings.totalMs,
+      },
+      'label read',
+    );
+    return {
+      type: 'label_reading',
+      readingId,
+      source: 'image',
+      trackingNumber: tracking?.value ?? null,
+      carrier: tracking?.carrier ?? reading.fields.carrier,
+      recipientText,
+      status: reading.match?.status ?? 'no_match',
+      candidates,
+    };
+  }
+
+  private typedTracking(device: Device, text: string): ServerMessage {
+    const session = this.courierSession(device);
+    const tracking = parseTrackingNumber(text);
+    if (!tracking)
+      throw new KioskProtocolError(
+        'tracking_invalid',
+        'that number fits no carrier’s tracking format; check it against the label',
+      );
+    const readingId = randomUUID();
+    session.readings.set(readingId, {
+      trackingNumber: tracking.value,
+      carrier: tracking.carrier,
+      recipientText: null,
+      candidateIds: new Set(),
+    });
+    return {
+      type: 'label_reading',
+      readingId,
+      source: 'typed',
+      trackingNumber: tracking.value,
+      carrier: tracking.carrier,
+      recipientText: null,
+      status: 'no_match',
+      candidates: [],
+    };
+  }
+
+  private async confirmRecipient(
+    device: Device,
+    readingId: string,
+    residentId: string | null,
+  ): Promise<ServerMessage> {
+    const session = this.courierSession(device);
+    const reading = session.readings.get(readingId);
+    if (!reading)
+      throw new KioskProtocolError('unknown_reading', 'show the label again: that reading is not open here');
+    if (residentId !== null) {
+      const resident = await this.repository.resident(residentId);
+      if (!resident?.active) throw new KioskProtocolError('unknown_resident', 'no such resident lives here');
+    }
+    const packageId = randomUUID();
+    await this.options.ledger.submit(
+      {
+        type: 'package_registered',
+        sessionId: session.sessionId,
+        packageId,
+        residentId,
+        details: {
+          courierId: session.courier.id,
+          carrier: reading.carrier,
+          trackingNumber: reading.trackingNumber,
+          recipientText: reading.recipientText,
+        },
+      },
+      `kiosk:${readingId}`,
+    );
+    session.readings.delete(readingId);
+    session.packageIds.push(packageId);
+    this.push(device, { type: 'speech', text: 'Place it on any shelf.' });
+    return { type: 'awaiting_placement', packageId, awaitingPackageIds: this.awaitingOf(session) };
+  }
+
+  private async endSession(device: Device): Promise<ServerMessage> {
+    const session = device.session;
+    if (!session) throw new KioskProtocolError('no_session', 'there is no session to end');
+    device.session = undefined;
+    try {
+      await this.options.ledger.submit(
+        session.mode === 'courier'
+          ? { type: 'delivery_ended', sessionId: session.sessionId }
+          : { type: 'pickup_ended', sessionId: session.sessionId },
+      );
+    } catch (error) {
+      // The ledger ended it already (a timeout, or everything was picked up): the kiosk is idle either way.
+      if (!(error instanceof LedgerInputError)) {
+        device.session = session;
+        throw error;
+      }
+    }
+    return { type: 'session', session: { mode: 'idle' } };
+  }
+
+  private async unlockDoor(device: Device): Promise<ServerMessage> {
+    const locator = this.options.locator;
+    const durationMs = this.options.doorUnlockMs ?? 10_000;
+    if (!locator) throw new KioskProtocolError('door_unavailable', 'this room has no door controller');
+    try {
+      await locator.unlockDoor(durationMs);
+    } catch (error) {
+      this.logger.warn({ deviceId: device.id, error: (error as Error).message }, 'door did not unlock');
+      throw new KioskProtocolError('door_unavailable', 'the door did not unlock; ask staff for help');
+    }
+    return { type: 'door', unlocked: true, durationMs };
+  }
+
+  private async unlockDoorAndTell(device: Device): Promise<void> {
+    if (!this.options.locator) return;
+    try {
+      this.push(device, await this.unlockDoor(device));
+    } catch (error) {
+      if (error instanceof KioskProtocolError) this.push(device, errorMessage(error, undefined));
+    }
+  }
+
+  // ------------------------------------------------------------ what the ledger committed
+
+  private deviceOfSession(sessionId: string | null): Device | undefined {
+    if (sessionId === null) return undefined;
+    for (const d of this.devices.values()) if (d.session?.sessionId === sessionId) return d;
+    for (const d of this.devices.values()) if (!d.session && d.lastSessionId === sessionId) return d;
+    return undefined;
+  }
+
+  private async onLedgerMessage(message: KioskMessage): Promise<void> {
+    try {
+      switch (message.kind) {
+        case 'package_placed': {
+          const device = this.deviceOfSession(message.sessionId);
+          if (!device) return;
+          const [view] = await this.packageViews(device, [message.packageId]);
+          const session = device.session?.mode === 'courier' ? device.session : undefined;
+          if (session && view) session.placed.push(view);
+          this.push(device, {
+            type: 'placed',
+            package: view ?? emptyView(message.packageId, message.slotId),
+            uncertain: message.uncertain,
+            awaitingPackageIds: session ? this.awaitingOf(session) : [],
+            map: this.mapOf([message.slotId]),
+          });
+          this.push(device, {
+            type: 'speech',
+            text: `Thank you. It is on ${view?.words ?? message.slotId}.`,
+          });
+          return;
+        }
+        case 'unregistered_object': {
+          const words = this.words(message.slotId);
+          const targets =
+            message.sessionId !== null
+              ? [this.deviceOfSession(message.sessionId)]
+              : [...this.devices.values()].filter((d) => d.session?.mode === 'courier');
+          for (const d of targets)
+            if (d) this.push(d, { type: 'unregistered_object', slotId: message.slotId, words });
+          return;
+        }
+        case 'delivery_ended': {
+          const device = this.deviceOfSession(message.sessionId);
+          if (!device) return;
+          this.push(device, {
+            type: 'delivery_ended',
+            sessionId: message.sessionId,
+            awaitingPackageIds: message.awaitingPackageIds,
+          });
+          if (device.session?.sessionId === message.sessionId) {
+            device.session = undefined;
+            this.push(device, { type: 'session', session: { mode: 'idle' } });
+          }
+          return;
+        }
+        case 'package_picked_up': {
+          const device = this.deviceOfSession(message.sessionId);
+          if (!device) return;
+          if (device.session?.mode === 'resident') device.session.pickedUpIds.push(message.packageId);
+          this.push(device, {
+            type: 'picked_up',
+            packageId: message.packageId,
+            remainingPackageIds: message.remainingPackageIds,
+          });
+          const next =
+            device.session?.mode === 'resident'
+              ? device.session.packages.find((p) => p.packageId === message.remainingPackageIds[0])
+              : undefined;
+          this.push(device, {
+            type: 'speech',
+            text: next
+              ? `Got it. The next one is on ${next.words ?? next.slotId}.`
+              : 'Got it. Have a nice day.',
+          });
+          return;
+        }
+        case 'wrong_package_taken': {
+          const device = this.deviceOfSession(message.sessionId);
+          if (!device) return;
+          this.push(device, {
+            type: 'wrong_package',
+            packageId: message.packageId,
+            slotId: message.slotId,
+            expectedSlotIds: message.expectedSlotIds,
+            map: this.mapOf(message.expectedSlotIds),
+          });
+          const yours = message.expectedSlotIds[0];
+          this.push(device, {
+            type: 'speech',
+            text: `That is not your package. Please put it back${yours ? `. Yours is on ${this.words(yours) ?? yours}` : ''}.`,
+          });
+          return;
+        }
+        case 'pickup_ended': {
+          const device = this.deviceOfSession(message.sessionId);
+          if (!device) return;
+          this.push(device, {
+            type: 'pickup_ended',
+            sessionId: message.sessionId,
+            outcome: message.outcome,
+            pickedUpIds: message.pickedUpIds,
+            leftBehindIds: message.leftBehindIds,
+          });
+          if (device.session?.sessionId === message.sessionId) {
+            device.session = undefined;
+            this.push(device, { type: 'session', session: { mode: 'idle' } });
+          }
+          return;
+        }
+        // Answered directly to the kiosk that asked (delivery_started, package_awaiting, pickup_started).
+        default:
+          return;
+      }
+    } catch (error) {
+      this.logger.error(
+        { kind: message.kind, error: (error as Error).message },
+        'kiosk message not delivered',
+      );
+    }
+  }
+
+  private async onLocatorCommand(command: LocatorCommand): Promise<void> {
+    const device = this.deviceOfSession(command.sessionId);
+    const locator = this.options.locator;
+    try {
+      if (command.action === 'point') {
+        if (locator) await locator.pointAt(slotTarget(this.options.layout, command.slotId));
+        if (device) this.push(device, { type: 'locator', state: 'pointing', slotId: command.slotId });
+      } else {
+        if (locator) await locator.off();
+        if (device) this.push(device, { type: 'locator', state: 'off', slotId: null });
+      }
+    } catch (error) {
+      // A newer command replaced this one before it was sent: the newer one tells the kiosk.
+      if (error instanceof HwSupersededError) return;
+      this.logger.warn(
+        { action: command.action, sessionId: command.sessionId, error: (error as Error).message },
+        'locator command failed',
+      );
+    }
+  }
+
+  // ------------------------------------------------------------ views
+
+  private words(slotId: string): string | null {
+    try {
+      return describeShelfLocation(this.options.layout, slotId).words;
+    } catch {
+      return null;
+    }
+  }
+
+  private async packageViews(device: Device, packageIds: readonly string[]): Promise<PackageView[]> {
+    const rows = await this.repository.packages(packageIds);
+    return packageIds.map((id) => {
+      const row = rows.get(id);
+      if (!row) return emptyView(id, null);
+      return {
+        packageId: id,
+        slotId: row.slotId,
+        words: row.slotId ? this.words(row.slotId) : null,
+        photoUrl: row.photoImageId ? this.options.photoUrls.urlFor(row.photoImageId, device.id) : null,
+        carrier: row.carrier,
+        trackingNumber: row.trackingNumber,
+      };
+    });
+  }
+
+  private awaitingOf(session: Extract<DeviceSession, { mode: 'courier' }>): string[] {
+    const state = this.options.ledger.state;
+    return session.packageIds.filter((id) => state.packages[id]?.state === 'awaiting_placement');
+  }
+
+  private viewOf(session: DeviceSession | undefined): SessionView {
+    if (!session) return { mode: 'idle' };
+    if (session.mode === 'courier')
+      return {
+        mode: 'courier',
+        sessionId: session.sessionId,
+        courier: { name: session.courier.name, company: session.courier.company },
+        awaitingPackageIds: this.awaitingOf(session),
+        placed: session.placed,
+      };
+    return {
+      mode: 'resident',
+      sessionId: session.sessionId,
+      resident: { firstName: session.resident.firstName },
+      packages: session.packages,
+      pickedUpIds: session.pickedUpIds,
+      expiresAtMs: session.expiresAtMs,
+    };
+  }
+}
+
+const reply = (id: string | undefined) => (id === undefined ? {} : { replyTo: id });
+
+function errorMessage(error: KioskProtocolError, id: string | undefined): ServerMessage {
+  return { type: 'error', code: error.code, message: error.message, ...error.extra, ...reply(id) };
+}
+
+function choiceOf(
+  r: { id: string; firstName: string; lastName: string; apartment: string },
+  score: number | null,
+): ResidentChoice {
+  return { residentId: r.id, firstName: r.firstName, lastName: r.lastName, apartment: r.apartment, score };
+}
+
+const emptyView = (packageId: string, slotId: string | null): PackageView => ({
+  packageId,
+  slotId,
+  words: null,
+  photoUrl: null,
+  carrier: null,
+  trackingNumber: null,
+});
