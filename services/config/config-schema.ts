@@ -302,9 +302,17 @@ export const environmentSettings = [
     doc: 'Key of pickup PINs, QR tokens and kiosk photo URLs',
   },
   { env: 'PARCELROOM_KIOSK_DOOR_MS', path: ['kiosk', 'doorUnlockMs'], doc: 'Door open time after a login' },
-  { env: 'PARCELROOM_PICKUP_TOKEN_DAYS', path: ['kiosk', 'pickupTokenDays'], doc: 'Days a pickup QR code works' },
+  {
+    env: 'PARCELROOM_PICKUP_TOKEN_DAYS',
+    path: ['kiosk', 'pickupTokenDays'],
+    doc: 'Days a pickup QR code works',
+  },
   { env: 'PARCELROOM_PIPELINE', path: ['pipeline', 'enabled'], doc: 'Watch the cameras and run the ledger' },
-  { env: 'PARCELROOM_DETECTOR_MODEL', path: ['pipeline', 'detectorModel'], doc: 'Package detector ONNX file' },
+  {
+    env: 'PARCELROOM_DETECTOR_MODEL',
+    path: ['pipeline', 'detectorModel'],
+    doc: 'Package detector ONNX file',
+  },
   { env: 'PARCELROOM_NOTIFICATIONS', path: ['notifications', 'enabled'], doc: 'Run the notification worker' },
   { env: 'PARCELROOM_MAIL_FROM', path: ['notifications', 'fromAddress'], doc: 'From address of emails' },
   {
