@@ -6,6 +6,7 @@ import { openSimulatedRoom, type SimulatorServer, startSimulatorServer } from '.
 import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
+import { kioskPageRoutes } from '../kiosk-page/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
 import { createNotificationService, type NotificationService } from '../notifications/index.ts';
@@ -94,12 +95,16 @@ export async function startService(
       logger.info(notifications.describeDelivery(), 'notifications sending');
     }
 
+    // The control panel lives on the simulator's server, which starts after this one.
+    let demoPanelUrl: string | undefined;
+    const kioskPage = kioskPageRoutes({ logger, demoPanelUrl: () => demoPanelUrl });
     const app = createApp({
       store,
       metrics,
       logger,
       bodyLimitKb: config.http.bodyLimitKb,
       photoLinks: notifications.photoLinks,
+      kioskPage: kioskPage.router,
     });
     server = createServer(app);
     // Slow or stalled clients must not hold sockets forever.
@@ -127,7 +132,9 @@ export async function startService(
         fps: config.simulator.fps,
         host: config.simulator.host,
         port: config.simulator.port,
+        panelLinks: () => ({ Kiosk: `${url}/kiosk`, 'Staff review': `${url}/staff` }),
       });
+      demoPanelUrl = `${simulator.url}/demo`;
       logger.info(
         {
           url: simulator.url,

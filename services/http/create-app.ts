@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/index.ts';
@@ -17,9 +17,18 @@ export interface AppDependencies {
   bodyLimitKb: number;
   /** Verifies the residents' signed photo links; without it `/p/…` is not served. */
   photoLinks?: PhotoLinks | undefined;
+  /** The kiosk page (`/kiosk`, its assets, `/demo`); not served when absent. */
+  kioskPage?: Router | undefined;
 }
 
-export function createApp({ store, metrics, logger, bodyLimitKb, photoLinks }: AppDependencies): Express {
+export function createApp({
+  store,
+  metrics,
+  logger,
+  bodyLimitKb,
+  photoLinks,
+  kioskPage,
+}: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -57,6 +66,7 @@ export function createApp({ store, metrics, logger, bodyLimitKb, photoLinks }: A
   app.use(healthRoutes(store, metrics));
   app.use('/api', roomRoutes(store));
   if (photoLinks) app.use(photoLinkRoutes(store, photoLinks));
+  if (kioskPage) app.use(kioskPage);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

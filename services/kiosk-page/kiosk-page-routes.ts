@@ -27,6 +27,8 @@ const contentSecurityPolicy = [
 
 export interface KioskPageOptions {
   logger: Logger;
+  /** The simulator's control panel, when the demo room runs: `GET /demo` leads there. */
+  demoPanelUrl?: () => string | undefined;
 }
 
 export interface KioskPage {
@@ -40,7 +42,7 @@ export interface KioskPage {
  * compiled once, in memory, when the service starts (esbuild, a few hundred ms), so there is no
  * build step to forget and nothing compiled is committed.
  */
-export function kioskPageRoutes({ logger }: KioskPageOptions): KioskPage {
+export function kioskPageRoutes({ logger, demoPanelUrl }: KioskPageOptions): KioskPage {
   const bundle = build({
     entryPoints: [here('client/kiosk-app.ts')],
     bundle: true,
@@ -77,5 +79,17 @@ export function kioskPageRoutes({ logger }: KioskPageOptions): KioskPage {
   router.get('/kiosk', serve(html, 'text/html; charset=utf-8'));
   router.get('/kiosk/assets/kiosk.js', serve(bundle, 'text/javascript; charset=utf-8'));
   router.get('/kiosk/assets/kiosk.css', serve(css, 'text/css; charset=utf-8'));
+  router.get('/demo', (_req, res) => {
+    const panel = demoPanelUrl?.();
+    if (!panel) {
+      res
+        .status(404)
+        .json({
+          error: { code: 'not_found', message: 'the simulator is off, so there is no control panel' },
+        });
+      return;
+    }
+    res.redirect(302, panel);
+  });
   return { router, ready };
 }
