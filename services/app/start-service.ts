@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
 import { createNotificationService, type NotificationService } from '../notifications/index.ts';
 import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
+import { createStaffReview, type StaffReview } from '../staff/index.ts';
 import { createStore, migrateToLatest, openDatabase, type Store } from '../store/index.ts';
 import { roomRecordFromLayout } from './room-record.ts';
 
@@ -51,6 +52,9 @@ export async function startService(
   );
   let server: Server | undefined;
   let notifications: NotificationService | undefined;
+  let staffReview: StaffReview | undefined;
+  // The locator starts after the HTTP server; the staff overview asks it lazily.
+  let locatorClient: LocatorClient | undefined;
   try {
     logger.info({ database: db.kind, location: db.location }, 'database open');
     const migrations = await migrateToLatest(db, logger);
@@ -95,6 +99,20 @@ export async function startService(
       logger.info(notifications.describeDelivery(), 'notifications sending');
     }
 
+    staffReview = createStaffReview({
+      store,
+      logger,
+      // Behind HTTPS the session cookie must never travel in clear.
+      auth: { secureCookie: config.notifications.publicBaseUrl.startsWith('https:') },
+      controller: {
+        get linkState() {
+          return locatorClient?.linkState ?? 'not_configured';
+        },
+        get lastState() {
+          return locatorClient?.lastState;
+        },
+      },
+    });
     // The control panel lives on the simulator's server, which starts after this one.
     let demoPanelUrl: string | undefined;
     const kioskPage = kioskPageRoutes({ logger, demoPanelUrl: () => demoPanelUrl });
@@ -105,6 +123,7 @@ export async function startService(
       bodyLimitKb: config.http.bodyLimitKb,
       photoLinks: notifications.photoLinks,
       kioskPage: kioskPage.router,
+      staffReview,
     });
     server = createServer(app);
     // Slow or stalled clients must not hold sockets forever.
@@ -152,10 +171,12 @@ export async function startService(
       logger,
       registry: metrics.registry,
     });
+    locatorClient = locator?.client;
 
     let stopping: Promise<void> | undefined;
     const httpServer = server;
     const notificationService = notifications;
+    const staffReviewRunning = staffReview;
     return {
       url,
       port,
@@ -167,6 +188,8 @@ export async function startService(
         stopping ??= (async () => {
           logger.info('stopping');
           const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          // Live streams never go idle by themselves: end them so the server can close.
+          staffReviewRunning.close();
           httpServer.closeIdleConnections();
           const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
           await closed;
@@ -182,6 +205,7 @@ export async function startService(
     };
   } catch (error) {
     server?.close();
+    staffReview?.close();
     await notifications?.stop().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw error;

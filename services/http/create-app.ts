@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
 import type { PhotoLinks } from '../notifications/index.ts';
+import { createStaffReview, type StaffReview } from '../staff/index.ts';
 import type { Store } from '../store/index.ts';
 import { errorHandler, notFoundHandler } from './error-handling.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -19,6 +20,8 @@ export interface AppDependencies {
   photoLinks?: PhotoLinks | undefined;
   /** The kiosk page (`/kiosk`, its assets, `/demo`); not served when absent. */
   kioskPage?: Router | undefined;
+  /** The staff sign-in, page and API; built with defaults when absent. It also guards `/api`. */
+  staffReview?: StaffReview | undefined;
 }
 
 export function createApp({
@@ -27,6 +30,7 @@ export function createApp({
   logger,
   bodyLimitKb,
   photoLinks,
+  staffReview,
   kioskPage,
 }: AppDependencies): Express {
   const app = express();
@@ -42,12 +46,19 @@ export function createApp({
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
       // A photo link is a credential: whoever reads the log must not be able to open it.
       serializers: {
-        req: (req: { url?: string; params?: Record<string, unknown> }) => {
+        req: (req: { url?: string; params?: Record<string, unknown>; headers?: Record<string, unknown> }) => {
+          // Session cookies and CSRF tokens are credentials too.
+          if (req.headers?.cookie || req.headers?.['x-csrf-token'])
+            req.headers = { ...req.headers, cookie: '***', 'x-csrf-token': '***' };
           if (req.url?.startsWith('/p/')) {
             req.url = req.url.replace(/^\/p\/[^/?]*/, '/p/***');
             if (req.params?.token) req.params = { ...req.params, token: '***' };
           }
           return req;
+        },
+        res: (res: { headers?: Record<string, unknown> }) => {
+          if (res.headers?.['set-cookie']) res.headers = { ...res.headers, 'set-cookie': '***' };
+          return res;
         },
       },
     }),
@@ -64,7 +75,10 @@ export function createApp({
   });
   app.use(express.json({ limit: `${bodyLimitKb}kb` }));
   app.use(healthRoutes(store, metrics));
-  app.use('/api', roomRoutes(store));
+  const staff = staffReview ?? createStaffReview({ store, logger });
+  app.use(staff.router);
+  // The room API shows who gets which parcel: staff only, like the rest of `/api`.
+  app.use('/api', ...staff.apiGuard, roomRoutes(store));
   if (photoLinks) app.use(photoLinkRoutes(store, photoLinks));
   if (kioskPage) app.use(kioskPage);
   app.use(notFoundHandler);

@@ -37,6 +37,24 @@ export {
   type StaffUser,
 } from './people-repository.ts';
 export {
+  candidatePackageIds,
+  createReviewRepository,
+  type FlagEvidence,
+  type FlagStatus,
+  type FlagsVersion,
+  flagStatuses,
+  type PackageChange,
+  type PackageSearch,
+  type ResolutionContext,
+  type ResolutionPlan,
+  type ResolvedFlag,
+  type ReviewFlag,
+  type ReviewPackage,
+  type ReviewRepository,
+  type RoomOverview,
+  type TimelineEvent,
+} from './review-repository.ts';
+export {
   createRoomRepository,
   type RoomDetail,
   type RoomRecord,
@@ -46,5 +64,14 @@ export {
   type SyncOutcome,
 } from './room-repository.ts';
 export { describeUrl } from './server-database.ts';
+export {
+  type CourierChanges,
+  createStaffRepository,
+  type ResidentChanges,
+  type StaffRepository,
+  type StaffSession,
+  type StaffUserChanges,
+  uniqueViolation,
+} from './staff-repository.ts';
 export { createStore, type Store } from './store.ts';
 export { NotFoundError, StoreError } from './store-error.ts';

@@ -3,7 +3,9 @@ import { createEventLog } from './event-log.ts';
 import { createLedgerRepository } from './ledger-repository.ts';
 import { createPackageRepository } from './package-repository.ts';
 import { createPeopleRepository } from './people-repository.ts';
+import { createReviewRepository } from './review-repository.ts';
 import { createRoomRepository } from './room-repository.ts';
+import { createStaffRepository } from './staff-repository.ts';
 
 /** Every repository over one database: what the rest of the service is handed. */
 export function createStore(db: Database) {
@@ -14,6 +16,8 @@ export function createStore(db: Database) {
     packages: createPackageRepository(db),
     events: createEventLog(db),
     ledger: createLedgerRepository(db),
+    review: createReviewRepository(db),
+    staff: createStaffRepository(db),
     /** True when the database answers a trivial query within `timeoutMs`. */
     async ping(timeoutMs = 2000): Promise<boolean> {
       let timer: NodeJS.Timeout | undefined;

@@ -30,10 +30,32 @@ describe('HTTP API', () => {
     await backend?.dispose();
   });
 
+  // The room API is for signed-in staff: the tests sign in with the first start's password.
+  let cookie = '';
+  const signIn = async () => {
+    const password = /password: (\S+)/.exec(printed[0] ?? '')?.[1];
+    const response = await fetch(`${service.url}/staff/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    assert.equal(response.status, 200);
+    cookie = response.headers.get('set-cookie')!.split(';')[0]!;
+  };
+
   const get = async (path: string) => {
-    const response = await fetch(`${service.url}${path}`);
+    if (!cookie) await signIn();
+    const response = await fetch(`${service.url}${path}`, { headers: { cookie } });
     return { status: response.status, headers: response.headers, body: (await response.json()) as any };
   };
+
+  test('the room API refuses requests without a staff session', async () => {
+    for (const path of ['/api/rooms', '/api/rooms/demo/slots', '/api/packages']) {
+      const response = await fetch(`${service.url}${path}`);
+      assert.equal(response.status, 401, path);
+      assert.equal(((await response.json()) as any).error.code, 'unauthenticated');
+    }
+  });
 
   test('the demo room streams its simulated cameras next to the service', async () => {
     assert.ok(service.simulatorUrl, 'the simulator is on by default');

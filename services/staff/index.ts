@@ -1,0 +1,29 @@
+export {
+  type FlagAction,
+  FlagActionError,
+  type FlagActionErrorCode,
+  type FlagActionName,
+  flagActionNames,
+  flagActionSchema,
+  planFlagAction,
+} from './flag-actions.ts';
+export { FlagFeed, type FlagFeedOptions } from './flag-feed.ts';
+export { defaultLoginLimits, type LoginGate, LoginLimiter, type LoginLimits } from './login-limiter.ts';
+export {
+  createStaffAuth,
+  csrfHeaderName,
+  defaultStaffAuthOptions,
+  hashSecret,
+  type StaffAuth,
+  type StaffAuthOptions,
+  type StaffPrincipal,
+  sessionCookieName,
+} from './staff-auth.ts';
+export {
+  createStaffReview,
+  guardedApiRoutes,
+  type StaffReview,
+  type StaffReviewDependencies,
+  type StaffRoute,
+  staffRouteTable,
+} from './staff-routes.ts';
