@@ -82,11 +82,9 @@ export function kioskPageRoutes({ logger, demoPanelUrl }: KioskPageOptions): Kio
   router.get('/demo', (_req, res) => {
     const panel = demoPanelUrl?.();
     if (!panel) {
-      res
-        .status(404)
-        .json({
-          error: { code: 'not_found', message: 'the simulator is off, so there is no control panel' },
-        });
+      res.status(404).json({
+        error: { code: 'not_found', message: 'the simulator is off, so there is no control panel' },
+      });
       return;
     }
     res.redirect(302, panel);
