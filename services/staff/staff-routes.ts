@@ -240,7 +240,11 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         'x-accel-buffering': 'no',
       });
       res.flushHeaders();
-      const send = (version: unknown) => res.write(`event: flags\ndata: ${JSON.stringify(version)}\n\n`);
+      let sent = false;
+      const send = (version: unknown) => {
+        sent = true;
+        res.write(`event: flags\ndata: ${JSON.stringify(version)}\n\n`);
+      };
       res.write('retry: 2000\n\n');
       const stop = feed.subscribe(send);
       streams.add(res);
@@ -253,7 +257,8 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         streams.delete(res);
       });
       await feed.nudge();
-      if (feed.current) send(feed.current);
+      // The feed tells only of changes; a page that just connected needs the present too.
+      if (!sent && feed.current) send(feed.current);
     },
 
     'get /api/staff/flags/:flagId': async (req, res) => {
