@@ -1,18 +1,40 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Router } from 'express';
 import { loadLayoutFile } from '../../calibration/index.ts';
 import { type LocatorClient, startServiceLocator } from '../../hw-controller/index.ts';
+import { createLabelOcrEngines, createPackageDetector, type LabelOcrEngines } from '../../models/index.ts';
+import {
+  createPipelineMetrics,
+  createRoomPipeline,
+  type RoomPipeline,
+  simulatorSource,
+} from '../../pipelines/index.ts';
 import { openSimulatedRoom, type SimulatorServer, startSimulatorServer } from '../../simulator/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
+import {
+  createKioskPhotoUrls,
+  createPickupCredentials,
+  KioskServer,
+  kioskRoutes,
+  kioskSecrets,
+} from '../kiosk/index.ts';
 import { kioskPageRoutes } from '../kiosk-page/index.ts';
+import { createLedgerMetrics, RoomLedgerService } from '../ledger-service/index.ts';
 import { createLogger, type Logger } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
 import { createNotificationService, type NotificationService } from '../notifications/index.ts';
 import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
 import { createStaffReview, type StaffReview } from '../staff/index.ts';
-import { createStore, migrateToLatest, openDatabase, type Store } from '../store/index.ts';
+import {
+  createLedgerRepository,
+  createStore,
+  migrateToLatest,
+  openDatabase,
+  type Store,
+} from '../store/index.ts';
 import { roomRecordFromLayout } from './room-record.ts';
 
 export interface RunningService {
@@ -24,6 +46,10 @@ export interface RunningService {
   simulatorUrl?: string;
   /** The locator (laser, strobes, door) through the hw-controller daemon, when one is configured or the demo runs. */
   locator?: LocatorClient;
+  /** The room ledger: the pipeline's observations and the kiosks' commands, committed. */
+  ledger?: RoomLedgerService;
+  /** The kiosk WebSocket server at `/kiosk/ws` (docs/kiosk-protocol.md). */
+  kiosk?: KioskServer;
   /** Stops taking requests, lets those in flight finish, closes the database. Idempotent. */
   stop(): Promise<void>;
 }
@@ -55,6 +81,8 @@ export async function startService(
   let staffReview: StaffReview | undefined;
   // The locator starts after the HTTP server; the staff overview asks it lazily.
   let locatorClient: LocatorClient | undefined;
+  // What the room runs on (ledger, kiosk, OCR, locator, simulator), stopped in reverse on a failed start.
+  const started: Array<() => Promise<unknown>> = [];
   try {
     logger.info({ database: db.kind, location: db.location }, 'database open');
     const migrations = await migrateToLatest(db, logger);
@@ -86,6 +114,14 @@ export async function startService(
       type: 'service.started',
       payload: { database: db.kind, layoutSync: sync },
     });
+
+    // Pickup PINs and QR tokens are minted with the placement that announces them (docs/kiosk-protocol.md).
+    const kioskKeys = await kioskSecrets(db, config.kiosk);
+    const pickupCredentials = createPickupCredentials(db, {
+      secret: kioskKeys.secret,
+      tokenLifetimeMs: config.kiosk.pickupTokenDays * 24 * 3600_000,
+    });
+    const kioskPhotoUrls = createKioskPhotoUrls(kioskKeys.secret);
 
     // Built even when the worker is off, so photo links from messages already sent keep working.
     notifications = createNotificationService({
@@ -122,7 +158,10 @@ export async function startService(
       logger,
       bodyLimitKb: config.http.bodyLimitKb,
       photoLinks: notifications.photoLinks,
-      kioskPage: kioskPage.router,
+      kioskPage: Router().use(
+        kioskRoutes({ db, devices: kioskKeys.devices, photoUrls: kioskPhotoUrls }),
+        kioskPage.router,
+      ),
       staffReview,
     });
     server = createServer(app);
@@ -140,8 +179,9 @@ export async function startService(
 
     // The demo room's cameras: rendered only while someone watches a stream.
     let simulator: SimulatorServer | undefined;
+    let simulatedRoom: Awaited<ReturnType<typeof openSimulatedRoom>> | undefined;
     if (config.simulator.enabled) {
-      const simulatedRoom = await openSimulatedRoom({
+      simulatedRoom = await openSimulatedRoom({
         layout,
         scenario: config.simulator.scenario,
         loop: true,
@@ -153,12 +193,13 @@ export async function startService(
         port: config.simulator.port,
         panelLinks: () => ({ Kiosk: `${url}/kiosk`, 'Staff review': `${url}/staff` }),
       });
+      started.push(() => simulator!.close());
       demoPanelUrl = `${simulator.url}/demo`;
       logger.info(
         {
           url: simulator.url,
           scenario: config.simulator.scenario,
-          streams: simulatedRoom.cameraIds.map((id) => `${simulator!.url}/cameras/${id}/stream.mjpeg`),
+          streams: simulatedRoom!.cameraIds.map((id) => `${simulator!.url}/cameras/${id}/stream.mjpeg`),
         },
         'simulated cameras streaming',
       );
@@ -172,6 +213,69 @@ export async function startService(
       registry: metrics.registry,
     });
     locatorClient = locator?.client;
+    if (locator) started.push(() => locator.stop());
+
+    // The room pipeline watches the simulated cameras in this process (real cameras are not wired yet).
+    let pipeline: RoomPipeline | undefined;
+    if (config.pipeline.enabled && simulatedRoom) {
+      const cameraRoom = simulatedRoom;
+      pipeline = createRoomPipeline({
+        layout,
+        detector: await createPackageDetector(
+          config.pipeline.detectorModel ? { modelPath: config.pipeline.detectorModel } : {},
+        ),
+        sources: cameraRoom.cameraIds.map((id) => simulatorSource(cameraRoom, id, config.simulator.fps)),
+        metrics: createPipelineMetrics(metrics.registry),
+        logger: logger.child({ component: 'pipeline' }),
+      });
+    }
+    const ledger = await RoomLedgerService.start({
+      roomId: room.id,
+      repository: createLedgerRepository(db, { pickupCredentials }),
+      ...(pipeline ? { observations$: pipeline.observations$ } : {}),
+      logger: logger.child({ component: 'ledger' }),
+      metrics: createLedgerMetrics(metrics.registry),
+    });
+    started.push(() => ledger.stop());
+    // The OCR engines warm up in the background: the first label waits for them, the start does not.
+    const ocrEngines = createLabelOcrEngines(config.labels.ocrEngine, config.labels.ocrLineEngine, {
+      workers: config.labels.ocrWorkers,
+    });
+    ocrEngines.catch((error: Error) => logger.error({ error: error.message }, 'label OCR did not start'));
+    const closeOcr = () => ocrEngines.then((e: LabelOcrEngines) => e.close()).catch(() => undefined);
+    started.push(closeOcr);
+    const kiosk = new KioskServer({
+      server,
+      roomId: room.id,
+      layout,
+      db,
+      ledger,
+      devices: kioskKeys.devices,
+      credentials: pickupCredentials,
+      photoUrls: kioskPhotoUrls,
+      ocrEngines,
+      building: {
+        street: config.labels.buildingStreet,
+        city: config.labels.buildingCity,
+        state: config.labels.buildingState,
+        zip: config.labels.buildingZip,
+      },
+      locator: locator?.client,
+      doorUnlockMs: config.kiosk.doorUnlockMs,
+      logger,
+      registry: metrics.registry,
+    });
+    started.push(() => kiosk.close());
+    logger.info(
+      {
+        kiosk: `${url}/kiosk`,
+        socket: `${url.replace(/^http/, 'ws')}/kiosk/ws`,
+        devices: kioskKeys.devices.devices.map((d) => d.id),
+        demoDevice: kioskKeys.devices.demo,
+        pipeline: Boolean(pipeline),
+      },
+      'room running',
+    );
 
     let stopping: Promise<void> | undefined;
     const httpServer = server;
@@ -184,9 +288,14 @@ export async function startService(
       logger,
       ...(simulator ? { simulatorUrl: simulator.url } : {}),
       ...(locator ? { locator: locator.client } : {}),
+      ledger,
+      kiosk,
       stop() {
         stopping ??= (async () => {
           logger.info('stopping');
+          // Kiosks first (no new commands), then the HTTP server, then the ledger finishes what it
+          // took in (and stops the pipeline) before the locator, the cameras and the database go.
+          await kiosk.close();
           const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
           // Live streams never go idle by themselves: end them so the server can close.
           staffReviewRunning.close();
@@ -194,6 +303,8 @@ export async function startService(
           const grace = setTimeout(() => httpServer.closeAllConnections(), config.shutdownTimeoutMs);
           await closed;
           clearTimeout(grace);
+          await ledger.stop();
+          await closeOcr();
           await locator?.stop();
           await simulator?.close();
           await notificationService.stop();
@@ -204,6 +315,7 @@ export async function startService(
       },
     };
   } catch (error) {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
     server?.close();
     staffReview?.close();
     await notifications?.stop().catch(() => undefined);

@@ -216,7 +216,7 @@ export const serviceConfigSchema = z
       .prefault({}),
     pipeline: z
       .object({
-        /** Watch the simulated cameras with the room pipeline and run the room ledger. */
+        /** Watch the simulated cameras with the room pipeline (the ledger and the kiosk run either way). */
         enabled: booleanLike.default(true),
         detectorModel: z.string().trim().min(1).optional(),
       })
@@ -307,7 +307,11 @@ export const environmentSettings = [
     path: ['kiosk', 'pickupTokenDays'],
     doc: 'Days a pickup QR code works',
   },
-  { env: 'PARCELROOM_PIPELINE', path: ['pipeline', 'enabled'], doc: 'Watch the cameras and run the ledger' },
+  {
+    env: 'PARCELROOM_PIPELINE',
+    path: ['pipeline', 'enabled'],
+    doc: 'Watch the simulated cameras with the room pipeline',
+  },
   {
     env: 'PARCELROOM_DETECTOR_MODEL',
     path: ['pipeline', 'detectorModel'],
