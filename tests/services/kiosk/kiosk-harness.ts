@@ -9,7 +9,7 @@ import WebSocket from 'ws';
 import { loadLayoutFile, type RoomLayout } from '../../../calibration/index.ts';
 import type { LocatorClient } from '../../../hw-controller/index.ts';
 import type { LabelOcrEngines } from '../../../models/index.ts';
-import type { PipelineObservation } from '../../../pipelines/index.ts';
+import type { BuildingAddress, PipelineObservation } from '../../../pipelines/index.ts';
 import { roomRecordFromLayout } from '../../../services/app/index.ts';
 import {
   createKioskPhotoUrls,
@@ -65,6 +65,7 @@ export interface KioskWorld {
 export interface WorldOptions {
   locator?: LocatorClient;
   ocrEngines?: Promise<LabelOcrEngines>;
+  building?: BuildingAddress;
   limits?: LoginLimitSettings;
   demoDevice?: boolean;
 }
@@ -110,6 +111,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     credentials,
     photoUrls,
     ocrEngines: options.ocrEngines,
+    building: options.building,
     locator: options.locator,
     ...(options.limits ? { limits: options.limits } : {}),
     helloTimeoutMs: 1000,
