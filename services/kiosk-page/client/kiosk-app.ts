@@ -678,19 +678,28 @@ function placedView(placed: Placed): HTMLElement {
     placed.uncertain
       ? h('p', { class: 'notice info', text: 'It rests across two spots; the building staff will check.' })
       : null,
-    h('div', { class: 'placed-row' }, packageCard(placed.package), roomMapView(placed.map)),
-    waiting > 0
-      ? h('p', {
-          class: 'hint',
-          testid: 'awaiting-count',
-          text: `${waiting} more package${waiting === 1 ? '' : 's'} waiting for a shelf`,
-        })
-      : null,
     h(
       'div',
-      { class: 'choices' },
-      bigButton('Add another package', () => show({ name: 'capture' }), 'primary', 'add-another'),
-      bigButton('Finish', () => void endSession(), 'secondary', 'finish'),
+      { class: 'placed-row' },
+      h(
+        'div',
+        { class: 'placed-side' },
+        packageCard(placed.package),
+        waiting > 0
+          ? h('p', {
+              class: 'hint',
+              testid: 'awaiting-count',
+              text: `${waiting} more package${waiting === 1 ? '' : 's'} waiting for a shelf`,
+            })
+          : null,
+        h(
+          'div',
+          { class: 'choices' },
+          bigButton('Add another package', () => show({ name: 'capture' }), 'primary', 'add-another'),
+          bigButton('Finish', () => void endSession(), 'secondary', 'finish'),
+        ),
+      ),
+      roomMapView(placed.map),
     ),
   );
 }

@@ -19,6 +19,9 @@ export function roomMapView(map: RoomMap, options: { pointingSlotId?: string | n
   );
 }
 
+const floorPlanWidthPx = 300;
+const frontViewHeightPx = 390;
+
 function floorPlan(map: RoomMap, filledUnits: Set<string>): SVGSVGElement {
   const { x: widthCm, y: depthCm } = map.sizeCm;
   const margin = 30;
@@ -39,7 +42,8 @@ function floorPlan(map: RoomMap, filledUnits: Set<string>): SVGSVGElement {
       corner(unit.widthCm, unit.depthCm),
       corner(0, unit.depthCm),
     ];
-    const [cx, cy] = corner(unit.widthCm / 2, unit.depthCm / 2);
+    // The letter stands in front of the unit, on the side a resident walks up to.
+    const [cx, cy] = corner(unit.widthCm / 2, -40);
     const filled = filledUnits.has(unit.id);
     return svg(
       'g',
@@ -54,6 +58,9 @@ function floorPlan(map: RoomMap, filledUnits: Set<string>): SVGSVGElement {
     {
       class: 'floor-plan',
       viewBox: `${-margin} ${-margin} ${widthCm + 2 * margin} ${depthCm + 2 * margin + 40}`,
+      // Explicit pixels: an SVG sized only by CSS falls back to 300 × 150 in some browsers.
+      width: floorPlanWidthPx,
+      height: Math.round((floorPlanWidthPx * (depthCm + 2 * margin + 40)) / (widthCm + 2 * margin)),
       role: 'img',
       'aria-label': `Floor plan of ${map.name}`,
     },
@@ -123,6 +130,8 @@ function frontView(unit: MapUnit, highlighted: Set<string>, pointingSlotId: stri
       'svg',
       {
         viewBox: `${-margin - 6} ${-margin} ${unit.widthCm + 2 * margin + 6} ${top + 2 * margin}`,
+        width: Math.round((frontViewHeightPx * (unit.widthCm + 2 * margin + 6)) / (top + 2 * margin)),
+        height: frontViewHeightPx,
         role: 'img',
         'aria-label': `Front of ${unit.name}`,
       },

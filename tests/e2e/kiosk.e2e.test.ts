@@ -1,0 +1,296 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { loadLayoutFile, pointInPolygon, type RoomLayout } from '../../calibration/index.ts';
+import { demoResidents } from '../../services/seed/index.ts';
+import { generateLabel, type LabelTruth } from '../../simulator/index.ts';
+import { launchChromium } from '../support/chromium.ts';
+import { createScratchDatabase, createScratchFolder, type ScratchDatabase } from '../support/databases.ts';
+import { repoRoot, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+
+/**
+ * The whole room, as a visitor meets it: the real service in its own process against a real
+ * PostgreSQL database, the simulated cameras in live mode, and Debian's Chromium at the kiosk. A
+ * courier registers three labelled packages and puts them on the shelves; a resident picks one up
+ * while the laser points at it. Each kiosk screen is saved under docs/images/.
+ */
+
+const screenshotsDir = join(repoRoot, 'docs/images');
+const waitMs = 30_000;
+/** One slot on each unit (middle, low, high), where a courier would put things. */
+const shelfSpots = ['C3-2', 'A2-3', 'B4-1'];
+
+interface Receipt {
+  slotId: string;
+  packageId: string;
+  changesAtMs: number;
+  doneAtMs: number;
+}
+
+describe('kiosk end to end', { timeout: 170_000 }, () => {
+  let database: ScratchDatabase;
+  let folder: ReturnType<typeof createScratchFolder>;
+  let service: ServiceProcess;
+  let browser: Browser;
+  let page: Page;
+  let layout: RoomLayout;
+  let simulatorUrl: string;
+  let courierPin: string;
+  let db: pg.Client;
+  const labels: LabelTruth[] = [];
+  const placedSlots = new Map<string, string>();
+
+  before(async () => {
+    layout = await loadLayoutFile(join(repoRoot, 'calibration/rooms/demo-room.yaml'));
+    database = await createScratchDatabase();
+    folder = createScratchFolder('parcelroom-e2e-');
+    service = await startServiceProcess({
+      DATABASE_URL: database.url,
+      PARCELROOM_SIMULATOR_SCENARIO: 'live',
+      PARCELROOM_SIMULATOR_FPS: '10',
+      PARCELROOM_MAIL_DROP_DIR: join(folder.path, 'mail'),
+      PARCELROOM_NOTIFY_POLL_MS: '200',
+      PARCELROOM_OCR_WORKERS: '1',
+    });
+    const streaming = service
+      .stdout()
+      .split('\n')
+      .find((line) => line.includes('"simulated cameras streaming"'));
+    assert.ok(streaming, 'the service runs the simulated room');
+    simulatorUrl = (JSON.parse(streaming) as { url: string }).url;
+    // The first start prints the demo couriers' PINs once; a courier reads them off the terminal.
+    const pin = /PIN (\d{4,10})/.exec(service.stderr());
+    assert.ok(pin, `the first start prints courier PINs:\n${service.stderr()}`);
+    courierPin = pin[1]!;
+    db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(waitMs);
+    mkdirSync(screenshotsDir, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await db?.end();
+    const code = await service?.stop();
+    await database?.drop();
+    folder?.remove();
+    assert.equal(code ?? 0, 0, 'the service stops cleanly');
+  });
+
+  const screen = (name: string) => page.waitForSelector(`body[data-screen="${name}"]`);
+  const shoot = (name: string) => page.screenshot({ path: join(screenshotsDir, `kiosk-${name}.png`) });
+  const pressPin = async (pin: string) => {
+    for (const digit of pin) await page.click(`[data-testid="pin-${digit}"]`);
+  };
+  const simulator = async (path: string, body?: unknown) => {
+    const response = await fetch(`${simulatorUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const answer = (await response.json()) as Record<string, unknown>;
+    assert.ok(response.ok, `${path}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+
+  test('the kiosk idles with its two choices, and its page loads nothing from elsewhere', async () => {
+    const outside: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (!['127.0.0.1', 'localhost'].includes(url.hostname) && url.protocol !== 'data:')
+        outside.push(request.url());
+    });
+    await page.goto(`${service.url}/kiosk`);
+    await screen('idle');
+    await page.waitForSelector('body[data-connection="online"]');
+    await shoot('idle');
+    assert.ok(await page.isVisible('[data-testid="start-pickup"]'));
+    assert.ok(await page.isVisible('[data-testid="start-delivery"]'));
+    assert.deepEqual(outside, []);
+  });
+
+  test('a courier logs in with the PIN pad and the door unlocks', async () => {
+    await page.click('[data-testid="start-delivery"]');
+    await screen('courier-pin');
+    await pressPin(courierPin.slice(0, 2));
+    await shoot('courier-pin');
+    await pressPin(courierPin.slice(2));
+    await page.click('[data-testid="pin-ok"]');
+    await screen('capture');
+    await page.waitForSelector('#door:not([hidden])');
+    await shoot('capture');
+  });
+
+  test('three labels are read, confirmed and placed; the kiosk shows the slot the simulator put each in', async () => {
+    // Three different residents, so the pickup below is about exactly one package.
+    for (let index = 0; labels.length < 3; index++) {
+      const label = await generateLabel({ seed: 8, index, difficulty: 'clean', outsiderRate: 0 });
+      const { recipient } = label.truth;
+      if (labels.some((l) => l.recipient.residentIndex === recipient.residentIndex)) continue;
+      labels.push(label.truth);
+      const file = join(folder.path, `${label.truth.id}.jpg`);
+      writeFileSync(file, label.image);
+
+      if (labels.length > 1) {
+        await page.click('[data-testid="add-another"]');
+        await screen('capture');
+      }
+      await page.setInputFiles('[data-testid="label-file"]', file);
+      await screen('recipient');
+      if (labels.length === 1) await shoot('recipient');
+      const tracking = await page.textContent('[data-testid="tracking-number"]');
+      assert.equal(tracking?.replace(/\s/g, ''), label.truth.tracking.value.replace(/\s/g, ''));
+      const name = `${recipient.firstName} ${recipient.lastName}`;
+      const candidate = page.locator('[data-testid="candidate"]', { hasText: name }).first();
+      assert.ok(await candidate.count(), `the kiosk proposes ${name}`);
+      await candidate.click();
+      await screen('awaiting');
+      if (labels.length === 1) await shoot('awaiting');
+
+      // The courier puts it down; the kiosk must name the slot the simulator put it in.
+      const receipt = (await simulator('/scene/place', {
+        slotId: shelfSpots[labels.length - 1],
+      })) as unknown as Receipt;
+      try {
+        await page.waitForSelector(
+          `body[data-screen="placed"] [data-testid="slot-id"]:text-is("${receipt.slotId}")`,
+          { timeout: 20_000 },
+        );
+      } catch (error) {
+        const shown = await page.textContent('#screen');
+        const log = service
+          .stdout()
+          .split('\n')
+          .filter((line) => /placed|appeared|vanished|flag/i.test(line))
+          .slice(-15);
+        throw new Error(
+          `${(error as Error).message}\nkiosk shows: ${shown}\nservice log:\n${log.join('\n')}`,
+        );
+      }
+      const truth = (await simulator('/truth')) as { slots: Record<string, string[]> };
+      assert.deepEqual(truth.slots[receipt.slotId], [receipt.packageId], 'the simulator has it on that slot');
+      placedSlots.set(label.truth.tracking.value.replace(/\s/g, ''), receipt.slotId);
+      if (labels.length === 1) await shoot('placed');
+    }
+    await page.click('[data-testid="finish"]');
+    await screen('delivery-done');
+    await shoot('delivery-done');
+
+    const { rows } = await db.query<{ tracking_number: string; slot_id: string | null; state: string }>(
+      'SELECT tracking_number, slot_id, state FROM packages',
+    );
+    assert.equal(rows.length, 3);
+    for (const row of rows) {
+      assert.equal(row.state, 'placed');
+      assert.equal(row.slot_id, placedSlots.get(row.tracking_number.replace(/\s/g, '')));
+    }
+  });
+
+  test('a resident types the PIN from their text, sees the map, and the laser dot lands on their package', async () => {
+    const first = labels[0]!;
+    const resident = demoResidents().find(
+      (r) => r.firstName === first.recipient.firstName && r.lastName === first.recipient.lastName,
+    )!;
+    const slotId = placedSlots.get(first.tracking.value.replace(/\s/g, ''))!;
+    const pin = await pickupPinSentTo(join(folder.path, 'mail', 'sms'), resident.phone);
+
+    await page.click('[data-testid="done"]');
+    await screen('idle');
+    await page.click('[data-testid="start-pickup"]');
+    await screen('resident-pin');
+    await pressPin(pin.slice(0, 3));
+    await shoot('resident-pin');
+    await pressPin(pin.slice(3));
+    await screen('pickup');
+    assert.equal(await page.textContent('[data-testid="slot-id"]'), slotId);
+    assert.ok(await page.isVisible(`[data-testid="room-map"] [data-slot="${slotId}"].lit`));
+    await page.waitForSelector(`[data-testid="locator-state"]:text-is("Laser pointing at ${slotId}")`);
+    await page.waitForSelector('[data-testid="package"] img.photo');
+    await shoot('pickup');
+
+    // Some camera that sees the slot shows the dot inside the slot's polygon.
+    const watching = layout.cameras.filter((c) => c.slots[slotId]);
+    assert.ok(watching.length > 0);
+    let landed = false;
+    for (let attempt = 0; attempt < 40 && !landed; attempt++) {
+      for (const camera of watching) {
+        const truth = (await simulator(`/cameras/${camera.id}/truth`)) as {
+          laserDot: { x: number; y: number } | null;
+        };
+        if (truth.laserDot && pointInPolygon([truth.laserDot.x, truth.laserDot.y], camera.slots[slotId]!))
+          landed = true;
+      }
+      if (!landed) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.ok(landed, `the laser dot lands in ${slotId}'s polygon`);
+
+    // The visitor's view of the same moment: the control panel with the streams and the laser on.
+    const panel = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await panel.goto(`${simulatorUrl}/demo`);
+      await panel.waitForSelector(`#shelves button.full[data-slot="${slotId}"]`);
+      await panel.waitForSelector('#locator:text-matches("^Laser on")');
+      // Every camera's stream has delivered a frame (this function runs in Chromium, not in Node).
+      await panel.waitForFunction(() => {
+        type Images = { querySelectorAll(selector: string): ArrayLike<{ naturalWidth: number }> };
+        const page = (globalThis as unknown as { document: Images }).document;
+        return Array.from(page.querySelectorAll('#cameras img')).every((img) => img.naturalWidth > 0);
+      });
+      await panel.screenshot({ path: join(screenshotsDir, 'demo-control-panel.png') });
+    } finally {
+      await panel.close();
+    }
+  });
+
+  test('the resident takes the package: the kiosk says done and the pickup is recorded', async () => {
+    const first = labels[0]!;
+    const slotId = placedSlots.get(first.tracking.value.replace(/\s/g, ''))!;
+    await simulator('/scene/take', { slotId });
+    await screen('pickup-done');
+    await shoot('pickup-done');
+    const tracking = first.tracking.value.replace(/\s/g, '');
+    const { rows } = await db.query<{ state: string; pickup_slot: string | null; resident: string | null }>(
+      `SELECT p.state, k.slot_id AS pickup_slot, r.first_name AS resident
+         FROM packages p LEFT JOIN pickups k ON k.package_id = p.id LEFT JOIN residents r ON r.id = k.resident_id
+        WHERE replace(p.tracking_number, ' ', '') = $1`,
+      [tracking],
+    );
+    assert.deepEqual(rows, [
+      { state: 'picked_up', pickup_slot: slotId, resident: first.recipient.firstName },
+    ]);
+    const events = await db.query<{ type: string }>(
+      "SELECT e.type FROM events e JOIN packages p ON p.id = e.package_id WHERE replace(p.tracking_number, ' ', '') = $1 ORDER BY e.id",
+      [tracking],
+    );
+    assert.ok(
+      events.rows.some((e) => e.type === 'package.picked_up'),
+      `events: ${events.rows.map((e) => e.type)}`,
+    );
+    const locator = (await simulator('/locator')) as { laser: { on: boolean } };
+    assert.equal(locator.laser.on, false, 'the laser is off again');
+  });
+});
+
+/** The pickup PIN from the text message the notification worker dropped for `phone`. */
+async function pickupPinSentTo(dir: string, phone: string): Promise<string> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    let files: string[] = [];
+    try {
+      files = readdirSync(dir).filter((f) => f.endsWith('.sms.txt'));
+    } catch {
+      // The folder appears with the first message.
+    }
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const pin = /PIN (\d{6})/.exec(text);
+      if (text.startsWith(`To: ${phone}\n`) && pin) return pin[1]!;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no text message with a PIN for ${phone} in ${dir}`);
+}
