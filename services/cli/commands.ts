@@ -22,25 +22,35 @@ export function buildProgram(): Command {
     .description('run the service: migrate, load the room layout, seed the demo, serve HTTP')
     .action(async () => {
       const config = loadConfig({ file: program.opts().config });
-      const service = await startService(config);
+      // Handlers go in before the start: a signal while the room is still starting (the HTTP
+      // server already answers) waits for the start to finish and then stops it cleanly.
+      let service: Awaited<ReturnType<typeof startService>> | undefined;
+      let pending: NodeJS.Signals | undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
+        if (!service) {
+          pending ??= signal;
+          return;
+        }
+        const running = service;
         signals += 1;
         if (signals > 1) {
-          service.logger.warn({ signal }, 'second signal: exiting without waiting');
+          running.logger.warn({ signal }, 'second signal: exiting without waiting');
           process.exit(1);
         }
-        service.logger.info({ signal }, 'shutdown requested');
-        service.stop().then(
+        running.logger.info({ signal }, 'shutdown requested');
+        running.stop().then(
           () => process.exit(0),
           (error) => {
-            service.logger.error({ err: error }, 'shutdown failed');
+            running.logger.error({ err: error }, 'shutdown failed');
             process.exit(1);
           },
         );
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      service = await startService(config);
+      if (pending) onSignal(pending);
     });
 
   program

@@ -74,7 +74,7 @@ async function assertPicturesStored(db: Database, observation: Record<string, un
 /** Everything but the room and the people, so that each test starts from an empty room. */
 async function clearHistory(db: Database): Promise<void> {
   await db.query(
-    `TRUNCATE ledger_inputs, camera_outages, room_objects, pickups, placements, pickup_sessions,
+    `TRUNCATE ledger_inputs, camera_outages, room_objects, pickups, placements, pickup_sessions, pickup_credentials,
        notification_outbox, flags, events, audit_log, packages, delivery_sessions, images`,
   );
 }

@@ -67,7 +67,7 @@ describe('room ledger service over PostgreSQL', () => {
   });
   beforeEach(async () => {
     await w.db.query(
-      `TRUNCATE ledger_inputs, camera_outages, room_objects, pickups, placements, pickup_sessions,
+      `TRUNCATE ledger_inputs, camera_outages, room_objects, pickups, placements, pickup_sessions, pickup_credentials,
          notification_outbox, flags, events, audit_log, packages, delivery_sessions, images`,
     );
     observations = new Subject();
