@@ -67,7 +67,16 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     courierPin = pin[1]!;
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
-    browser = await launchChromium();
+    // Three labels for three different residents, so the pickup below is about exactly one package.
+    for (let index = 0; labels.length < 3; index++) {
+      const label = await generateLabel({ seed: 8, index, difficulty: 'clean', outsiderRate: 0 });
+      if (labels.some((l) => l.recipient.residentIndex === label.truth.recipient.residentIndex)) continue;
+      labels.push(label.truth);
+      writeFileSync(labelFile(label.truth), label.image);
+    }
+    writeFileSync(labelFile(labels[0]!, 'mjpeg'), readFileSync(labelFile(labels[0]!)));
+    // The first label is held up to the kiosk's camera: Chromium's fake camera plays it (MJPEG, one frame).
+    browser = await launchChromium([`--use-file-for-fake-video-capture=${labelFile(labels[0]!, 'mjpeg')}`]);
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(waitMs);
     mkdirSync(screenshotsDir, { recursive: true });
@@ -82,6 +91,7 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     assert.equal(code ?? 0, 0, 'the service stops cleanly');
   });
 
+  const labelFile = (label: LabelTruth, extension = 'jpg') => join(folder.path, `${label.id}.${extension}`);
   const screen = (name: string) => page.waitForSelector(`body[data-screen="${name}"]`);
   const shoot = (name: string) => page.screenshot({ path: join(screenshotsDir, `kiosk-${name}.png`) });
   const pressPin = async (pin: string) => {
@@ -123,38 +133,45 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     await page.click('[data-testid="pin-ok"]');
     await screen('capture');
     await page.waitForSelector('#door:not([hidden])');
-    await shoot('capture');
   });
 
   test('three labels are read, confirmed and placed; the kiosk shows the slot the simulator put each in', async () => {
     // Three different residents, so the pickup below is about exactly one package.
-    for (let index = 0; labels.length < 3; index++) {
-      const label = await generateLabel({ seed: 8, index, difficulty: 'clean', outsiderRate: 0 });
-      const { recipient } = label.truth;
-      if (labels.some((l) => l.recipient.residentIndex === recipient.residentIndex)) continue;
-      labels.push(label.truth);
-      const file = join(folder.path, `${label.truth.id}.jpg`);
-      writeFileSync(file, label.image);
-
-      if (labels.length > 1) {
+    for (const [n, label] of labels.entries()) {
+      const { recipient } = label;
+      if (n > 0) {
         await page.click('[data-testid="add-another"]');
         await screen('capture');
       }
-      await page.setInputFiles('[data-testid="label-file"]', file);
+      if (n === 0) {
+        // The camera shows the label: wait for a frame, then Take photo.
+        await page.waitForFunction(() => {
+          type Video = { querySelector(selector: string): { videoWidth: number } | null };
+          return (
+            ((globalThis as unknown as { document: Video }).document.querySelector('video.camera')
+              ?.videoWidth ?? 0) > 0
+          );
+        });
+        await shoot('capture');
+        await page.click('[data-testid="take-photo"]');
+      } else {
+        // The others come as photo files (a tablet's camera roll, a phone's camera).
+        await page.setInputFiles('[data-testid="label-file"]', labelFile(label));
+      }
       await screen('recipient');
-      if (labels.length === 1) await shoot('recipient');
+      if (n === 0) await shoot('recipient');
       const tracking = await page.textContent('[data-testid="tracking-number"]');
-      assert.equal(tracking?.replace(/\s/g, ''), label.truth.tracking.value.replace(/\s/g, ''));
+      assert.equal(tracking?.replace(/\s/g, ''), label.tracking.value.replace(/\s/g, ''));
       const name = `${recipient.firstName} ${recipient.lastName}`;
       const candidate = page.locator('[data-testid="candidate"]', { hasText: name }).first();
       assert.ok(await candidate.count(), `the kiosk proposes ${name}`);
       await candidate.click();
       await screen('awaiting');
-      if (labels.length === 1) await shoot('awaiting');
+      if (n === 0) await shoot('awaiting');
 
       // The courier puts it down; the kiosk must name the slot the simulator put it in.
       const receipt = (await simulator('/scene/place', {
-        slotId: shelfSpots[labels.length - 1],
+        slotId: shelfSpots[n],
       })) as unknown as Receipt;
       try {
         await page.waitForSelector(
@@ -174,8 +191,8 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
       }
       const truth = (await simulator('/truth')) as { slots: Record<string, string[]> };
       assert.deepEqual(truth.slots[receipt.slotId], [receipt.packageId], 'the simulator has it on that slot');
-      placedSlots.set(label.truth.tracking.value.replace(/\s/g, ''), receipt.slotId);
-      if (labels.length === 1) await shoot('placed');
+      placedSlots.set(label.tracking.value.replace(/\s/g, ''), receipt.slotId);
+      if (n === 0) await shoot('placed');
     }
     await page.click('[data-testid="finish"]');
     await screen('delivery-done');

@@ -23,7 +23,9 @@ import { repoRoot, type ServiceProcess, startServiceProcess } from '../support/s
 const layoutFile = join(repoRoot, 'calibration/rooms/demo-room.yaml');
 const screenshots = join(repoRoot, 'docs/images');
 const password = 'front-desk-password';
-const id = (n: number) => `20000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+// Valid UUIDs whose first eight digits (what summaries show) differ.
+const id = (n: number) =>
+  `${(0x2a000000 + n * 0x10a3d7).toString(16).slice(-8)}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 const P = Object.fromEntries([1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => [`p${n}`, id(n)])) as Record<
   string,
   string
@@ -231,7 +233,6 @@ describe('staff review in a real browser', () => {
       })
     ).id;
     flags = await flagIds(db);
-    console.log((await db.query('SELECT kind, slot_id, summary FROM flags')).rows);
     assert.equal(Object.keys(flags).length, 8, `one open flag of each kind: ${Object.keys(flags)}`);
 
     [service, browser] = await Promise.all([
@@ -256,6 +257,9 @@ describe('staff review in a real browser', () => {
       }),
     ]);
     page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+    page.on('request', (r) => {
+      if (r.method() === 'POST') console.log('POST', r.url(), r.postData());
+    });
     mkdirSync(screenshots, { recursive: true });
   });
   after(async () => {
@@ -267,9 +271,18 @@ describe('staff review in a real browser', () => {
 
   async function resolveIn(kind: string, act: () => Promise<void>) {
     await page.click(`#flag-list li[data-flag-id="${flags[kind]}"]`);
-    await page.waitForSelector(`#flag-detail[data-flag-id="${flags[kind]}"] #flag-summary`);
+    await page.waitForSelector(`#flag-detail[data-flag-id="${flags[kind]}"]:not([aria-busy]) #flag-summary`);
     await act();
-    await page.waitForSelector('#action-done');
+    await Promise.race([
+      page.waitForSelector('#action-done'),
+      page
+        .locator('#action-error')
+        .filter({ hasText: /./ })
+        .waitFor()
+        .then(async () => {
+          throw new Error(`the page refused: ${await page.textContent('#action-error')}`);
+        }),
+    ]);
     await page.waitForSelector(`#flag-list li[data-flag-id="${flags[kind]}"]`, { state: 'detached' });
   }
 
@@ -289,7 +302,9 @@ describe('staff review in a real browser', () => {
 
     // The evidence: the frame with its box, the crop, the timeline.
     await page.click(`#flag-list li[data-flag-id="${flags.ambiguous_slot}"]`);
-    await page.waitForSelector(`#flag-detail[data-flag-id="${flags.ambiguous_slot}"] .frame .box`);
+    await page.waitForSelector(
+      `#flag-detail[data-flag-id="${flags.ambiguous_slot}"]:not([aria-busy]) .frame .box`,
+    );
     // The page forbids eval (CSP), so the test polls from here rather than inside the page.
     await until(() =>
       page
@@ -320,7 +335,9 @@ describe('staff review in a real browser', () => {
     });
     // A refusal shows its reason in the page and changes nothing.
     await page.click(`#flag-list li[data-flag-id="${flags.unregistered_object}"]`);
-    await page.waitForSelector(`#flag-detail[data-flag-id="${flags.unregistered_object}"] #flag-summary`);
+    await page.waitForSelector(
+      `#flag-detail[data-flag-id="${flags.unregistered_object}"]:not([aria-busy]) #flag-summary`,
+    );
     await page.click('#act-dismiss');
     await page.locator('#action-error', { hasText: 'reason' }).waitFor();
     await resolveIn('unregistered_object', async () => {

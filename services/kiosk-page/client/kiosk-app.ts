@@ -490,35 +490,35 @@ function captureView(): HTMLElement {
   return section(
     'capture',
     h('h1', { text: courier ? `Hello ${courier.name.split(' ')[0]}: show the label` : 'Show the label' }),
-    h('p', { class: 'lead', text: 'Hold the shipping label in front of the camera and press Take photo.' }),
-    h('div', { class: 'camera-frame' }, preview),
+    h('p', { class: 'lead', text: 'Hold the label up to the camera, then Take photo.' }),
     h(
       'div',
-      { class: 'choices' },
-      bigButton(
-        'Take photo',
-        () => {
-          const video = document.querySelector<HTMLVideoElement>('video.camera');
-          if (!video) return fail(new Error('No camera: choose a photo or type the number.'));
-          captureFrame(video).then(sendLabel, fail);
-        },
-        'primary',
-        'take-photo',
+      { class: 'capture-row' },
+      h('div', { class: 'camera-frame' }, preview),
+      h(
+        'div',
+        { class: 'capture-actions' },
+        bigButton(
+          'Take photo',
+          () => {
+            const video = document.querySelector<HTMLVideoElement>('video.camera');
+            if (!video) return fail(new Error('No camera: choose a photo or type the number.'));
+            captureFrame(video).then(sendLabel, fail);
+          },
+          'primary',
+          'take-photo',
+        ),
+        chooseFile,
+        bigButton('Type the number', () => show({ name: 'typing-tracking' }), 'secondary', 'type-tracking'),
+        bigButton(
+          placed > 0 ? `Finish (${placed} placed)` : 'Finish',
+          () => void endSession(),
+          'quiet',
+          'finish',
+        ),
       ),
-      chooseFile,
-      bigButton('Type the number', () => show({ name: 'typing-tracking' }), 'secondary', 'type-tracking'),
     ),
     fileInput,
-    h(
-      'div',
-      { class: 'choices' },
-      bigButton(
-        placed > 0 ? `Finish (${placed} placed)` : 'Finish',
-        () => void endSession(),
-        'quiet',
-        'finish',
-      ),
-    ),
   );
 }
 
