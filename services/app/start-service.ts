@@ -237,6 +237,8 @@ export async function startService(
       metrics: createLedgerMetrics(metrics.registry),
     });
     started.push(() => ledger.stop());
+    // Staff actions change rows under the ledger: it re-reads them after each one.
+    staffReview.connectLedger(ledger);
     // The OCR engines warm up in the background: the first label waits for them, the start does not.
     const ocrEngines = createLabelOcrEngines(config.labels.ocrEngine, config.labels.ocrLineEngine, {
       workers: config.labels.ocrWorkers,

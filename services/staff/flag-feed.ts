@@ -23,11 +23,17 @@ export class FlagFeed {
   private last: FlagsVersion | undefined;
   private checking: Promise<void> | undefined;
   private again = false;
-  private readonly ledgerSubscription: Subscription | undefined;
+  private ledgerSubscription: Subscription | undefined;
   private closed = false;
 
   constructor(private readonly options: FlagFeedOptions) {
-    this.ledgerSubscription = options.flags$?.subscribe({ next: () => this.nudge(), error: () => undefined });
+    if (options.flags$) this.watch(options.flags$);
+  }
+
+  /** Re-reads whenever `flags$` (the running ledger's new flags) emits; replaces an earlier one. */
+  watch(flags$: Observable<unknown>): void {
+    this.ledgerSubscription?.unsubscribe();
+    this.ledgerSubscription = flags$.subscribe({ next: () => void this.nudge(), error: () => undefined });
   }
 
   get current(): FlagsVersion | undefined {

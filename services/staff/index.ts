@@ -22,6 +22,7 @@ export {
 export {
   createStaffReview,
   guardedApiRoutes,
+  type StaffLedger,
   type StaffReview,
   type StaffReviewDependencies,
   type StaffRoute,

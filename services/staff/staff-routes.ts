@@ -141,12 +141,18 @@ type RouteKey = TableRoute extends infer R
   : never;
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
+/** What the staff review needs of the running room ledger (services/ledger-service). */
+export interface StaffLedger {
+  reload(): Promise<void>;
+  flags$?: Observable<unknown>;
+}
+
 export interface StaffReviewDependencies {
   store: Store;
   logger?: Logger | undefined;
   auth?: Partial<StaffAuthOptions> | undefined;
   /** The running ledger service, when this process runs one: told to re-read after staff actions. */
-  ledger?: { reload(): Promise<void>; flags$?: Observable<unknown> } | undefined;
+  ledger?: StaffLedger | undefined;
   /** The locator link, when one is configured. */
   controller?: { readonly linkState: string; readonly lastState?: unknown } | undefined;
   /** Live camera health from the room pipeline, when it runs in this process. */
@@ -161,6 +167,11 @@ export interface StaffReview {
   /** Put in front of any other `/api` router: refuses anyone not signed in. */
   apiGuard: RequestHandler[];
   feed: FlagFeed;
+  /**
+   * Hands over the running ledger when it starts after the HTTP app: staff actions then make it
+   * re-read the store, and its new flags reach the pages at once.
+   */
+  connectLedger(ledger: StaffLedger): void;
   /** Ends the live streams (so the HTTP server can close) and stops the feed. */
   close(): void;
 }
@@ -192,6 +203,7 @@ function storeConflict(error: unknown): never {
 /** The staff review: sign-in, the flag queue and its actions, search, people, the room overview. */
 export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
   const { store, logger } = deps;
+  let ledger = deps.ledger;
   const auth = createStaffAuth(store, deps.auth);
   const feed = new FlagFeed({
     review: store.review,
@@ -329,9 +341,9 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       }
       void feed.nudge();
       let ledgerReloaded = false;
-      if (deps.ledger) {
+      if (ledger) {
         try {
-          await deps.ledger.reload();
+          await ledger.reload();
           ledgerReloaded = true;
         } catch (error) {
           // The action is committed; the ledger re-reads the store at its next conflict or restart.
@@ -588,6 +600,10 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
     router,
     apiGuard: guard('staff'),
     feed,
+    connectLedger(running) {
+      ledger = running;
+      if (running.flags$) feed.watch(running.flags$);
+    },
     close() {
       for (const res of streams) res.end();
       streams.clear();

@@ -213,8 +213,11 @@ async function selectFlag(flagId) {
   state.selectedFlagId = flagId;
   for (const li of document.querySelectorAll('#flag-list li'))
     li.classList.toggle('selected', li.dataset.flagId === flagId);
-  const { flag, timeline, candidates } = await api('GET', `/api/staff/flags/${flagId}`);
   const detail = $('flag-detail');
+  detail.setAttribute('aria-busy', 'true');
+  const { flag, timeline, candidates } = await api('GET', `/api/staff/flags/${flagId}`);
+  // A newer click wins: an answer for a flag no longer selected is dropped.
+  if (state.selectedFlagId !== flagId) return;
   const evidence = h(
     'div',
     { class: 'evidence' },
@@ -261,6 +264,7 @@ async function selectFlag(flagId) {
       await api('POST', `/api/staff/flags/${flag.id}/actions`, body);
       toast(`${words(body.action)}: done`);
       state.selectedFlagId = null;
+      delete detail.dataset.flagId;
       detail.replaceChildren(h('p', { class: 'muted', id: 'action-done' }, `Flag ${words(body.action)}.`));
       await loadFlags();
     } catch (e) {
@@ -269,6 +273,8 @@ async function selectFlag(flagId) {
   };
   const chosen = (el) => el.value || undefined;
 
+  detail.dataset.flagId = flag.id;
+  detail.removeAttribute('aria-busy');
   detail.replaceChildren(
     h('div', { class: 'kind' }, words(flag.kind)),
     h('h2', { id: 'flag-summary' }, flag.summary),
