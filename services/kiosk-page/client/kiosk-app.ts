@@ -10,7 +10,7 @@ import { listenForScans } from './keyboard-wedge.ts';
 import { KioskConnection, KioskRequestError, type Outgoing } from './kiosk-connection.ts';
 import { captureFrame, fileToJpegBase64, startCamera, stopCamera } from './label-capture.ts';
 import { roomMapView } from './room-map.ts';
-import { speak } from './spoken-prompts.ts';
+import { hush, speak } from './spoken-prompts.ts';
 
 type LabelReading = Extract<ServerMessage, { type: 'label_reading' }>;
 type Placed = Extract<ServerMessage, { type: 'placed' }>;
@@ -104,6 +104,8 @@ function show(next: Screen, keepNotice = false): void {
   screen = next;
   if (!keepNotice) notice = undefined;
   if (next.name === 'courier-pin' || next.name === 'resident-pin') pinDigits = '';
+  // The last visitor's words must not greet the next one.
+  if (next.name === 'idle' || next.name === 'courier-pin' || next.name === 'resident-pin') hush();
   render();
   clearTimeout(idleTimer);
   if (next.name === 'delivery-done' || next.name === 'pickup-done')

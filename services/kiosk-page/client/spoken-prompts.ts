@@ -13,3 +13,10 @@ export function speak(text: string): void {
     // A kiosk without a voice still shows the caption.
   }
 }
+
+/** Stops speaking and clears the caption. */
+export function hush(): void {
+  const caption = document.getElementById('spoken');
+  if (caption) caption.textContent = '';
+  if ('speechSynthesis' in window) window.speechSynthesis.cancel();
+}
