@@ -126,74 +126,267 @@ export function findLabelQuad(
       histogram[value]!++;
     }
   }
-  const region = paperRegion(whiteness, histogram, w, h);
+  const ink = inkMask(rgb, step, w, h);
+  const region = paperRegion(whiteness, histogram, w, h, ink);
   // Too small is a reflection; nearly the whole frame means the label fills the picture.
   if (!region || region.length < 0.04 * w * h || region.length > 0.92 * w * h) return undefined;
-  const hull = convexHull(region);
+  let hull = convexHull(region);
   if (hull.length < 4 || polygonArea(hull) < 0.05 * w * h) return undefined;
+  // A region that does not fill its outline is paper and table mixed, or part of the label: its
+  // corners mean little. The print near it is set square to the label, so its smallest
+  // enclosing rectangle, with a margin, stands for the label.
+  // Likewise a region whose corners are far from square (a tilted label is only a few degrees
+  // off): part of the label lies in light as dim as the table.
+  if (region.length < irregularFill * polygonArea(hull) || !squareEnough(quadCorners(hull))) {
+    const printRect = printRectangle(ink, hull, w, h);
+    if (printRect) hull = printRect;
+  }
   const corners = quadCorners(hull).map(([x, y]) => [(x + 0.5) * step, (y + 0.5) * step] as Point2);
   return { corners, skewDeg: skewOf(corners) };
 }
 
 /**
- * The label paper as the largest bright region: paper is the whitest thing before the camera.
- * On a pale table under uneven light it is only a little whiter than the table around it, so
- * the same is tried on whiteness relative to the neighbourhood, and the more label-like region
- * (filling its outline, clear of the photo's edges) wins.
+ * The label paper: a bright region that fills its outline and holds the print. Paper is the
+ * whitest thing before the camera, but on a pale table under uneven light it is only a little
+ * whiter than the table, and no one threshold fits every photo. So the bright regions above a
+ * ladder of thresholds (from Otsu's split up to the paper's own brightness) are compared, with
+ * one more on whiteness relative to the neighbourhood, and the most label-like wins: it holds
+ * the photo's strong edges (text, barcodes), fills its convex outline, and runs off at most one
+ * edge of the photo (a label held close does; a table runs off two or more).
  */
-export function paperRegion(
+function paperRegion(
   whiteness: Uint8Array,
   histogram: Uint32Array,
   w: number,
   h: number,
+  ink: Uint8Array,
 ): Point2[] | undefined {
-  const candidates: Point2[][] = [];
-  let threshold = otsuThreshold(histogram, w * h, 0);
-  const first = brightRegion(whiteness, w, h, threshold);
-  if (first) candidates.push(first);
-  // The first split is often "table and label" against the dark rest: splitting the bright
-  // side again can separate the label.
-  if (first && touchesEdges(first, w, h) >= 1) {
-    let brightCount = 0;
-    for (let v = threshold + 1; v < 256; v++) brightCount += histogram[v]!;
-    threshold = otsuThreshold(histogram, brightCount, threshold + 1);
-    const second = brightRegion(whiteness, w, h, threshold);
-    if (second) candidates.push(second);
-    const relative = relativeWhiteness(whiteness, w, h);
-    const relativeHistogram = new Uint32Array(256);
-    for (const v of relative) relativeHistogram[v]!++;
-    // Whiter than the neighbourhood is the paper's side of 128; split that side alone.
-    let whiterCount = 0;
-    for (let v = 129; v < 256; v++) whiterCount += relativeHistogram[v]!;
-    const third = brightRegion(relative, w, h, otsuThreshold(relativeHistogram, whiterCount, 129));
-    if (third) candidates.push(third);
+  const otsu = otsuThreshold(histogram, w * h, 0);
+  let brightest = 255;
+  for (let v = 255, count = 0; v > 0; v--) {
+    count += histogram[v]!;
+    if (count >= 0.01 * w * h) {
+      brightest = v;
+      break;
+    }
   }
-  let best: Point2[] | undefined;
+  const thresholds = new Set<number>();
+  for (let k = 0; k < thresholdSteps; k++)
+    thresholds.add(Math.round(otsu + ((brightest - otsu) * k) / thresholdSteps));
+  const candidates: Point2[][] = [];
+  for (const threshold of thresholds) {
+    const region = brightRegion(whiteness, w, h, threshold);
+    if (region && region.length >= 0.04 * w * h) candidates.push(region);
+  }
+  const relative = relativeWhiteness(whiteness, w, h);
+  const relativeHistogram = new Uint32Array(256);
+  for (const v of relative) relativeHistogram[v]!++;
+  let whiterCount = 0;
+  for (let v = 129; v < 256; v++) whiterCount += relativeHistogram[v]!;
+  const fromRelative = brightRegion(relative, w, h, otsuThreshold(relativeHistogram, whiterCount, 129));
+  if (fromRelative) candidates.push(fromRelative);
+
+  let inkTotal = 0;
+  for (const v of ink) inkTotal += v;
+  let best: { region: Point2[]; coverage: number } | undefined;
   let bestScore = -1;
   for (const region of candidates) {
-    const score = labelLikeness(region, w, h);
+    const { score, coverage } = labelLikeness(region, w, h, ink, inkTotal);
     if (score > bestScore) {
-      best = region;
+      best = { region, coverage };
       bestScore = score;
     }
   }
-  return best;
+  // Where part of the label is as bright as the table around it, the best region is only part
+  // of the label; the print it leaves out still shows where the rest of the label is.
+  if (best && best.coverage < 0.9) {
+    const outside: Point2[] = [];
+    const inside = rasterizeConvex(convexHull(best.region), w, h);
+    for (let i = 0; i < ink.length; i++) if (ink[i] && !inside[i]) outside.push([i % w, Math.floor(i / w)]);
+    return [...best.region, ...outside];
+  }
+  return best?.region;
 }
 
-/** Paper fills its outline and lies inside the photo; a patch of table does neither. */
-export function labelLikeness(region: Point2[], w: number, h: number): number {
-  if (region.length < 0.04 * w * h) return 0;
+const thresholdSteps = 10;
+/** Every corner within 25° of a right angle: perspective on a held label bends them less. */
+function squareEnough(corners: readonly Point2[]): boolean {
+  for (let i = 0; i < 4; i++) {
+    const [px, py] = corners[(i + 3) % 4]!;
+    const [cx, cy] = corners[i]!;
+    const [nx, ny] = corners[(i + 1) % 4]!;
+    const a = Math.atan2(py - cy, px - cx);
+    const b = Math.atan2(ny - cy, nx - cx);
+    let angle = Math.abs(((a - b) * 180) / Math.PI) % 360;
+    if (angle > 180) angle = 360 - angle;
+    if (Math.abs(angle - 90) > 25) return false;
+  }
+  return true;
+}
+
+/** Below this share of its convex outline a region is not one sheet of paper. */
+const irregularFill = 0.8;
+
+/**
+ * The rectangle around the print within reach of `hull` (a quarter of its size), grown by 3 %
+ * on each side for the label's margin, or undefined when there is too little print.
+ */
+function printRectangle(
+  ink: Uint8Array,
+  hull: readonly Point2[],
+  w: number,
+  h: number,
+): Point2[] | undefined {
+  const reach = Math.round(0.25 * Math.sqrt(polygonArea(hull)));
+  const near = dilate(rasterizeConvex(hull, w, h), w, h, reach);
+  const points: Point2[] = [];
+  for (let i = 0; i < ink.length; i++) if (ink[i] && near[i]) points.push([i % w, Math.floor(i / w)]);
+  if (points.length < 50) return undefined;
+  const rect = minAreaRectangle(convexHull(points));
+  return rectangleCorners({ ...rect, width: rect.width * 1.06, height: rect.height * 1.06 });
+}
+
+/** Binary dilation by a (2r+1)² square, with an integral image. */
+function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
+  const integral = new Uint32Array((w + 1) * (h + 1));
+  for (let y = 0; y < h; y++) {
+    let rowSum = 0;
+    for (let x = 0; x < w; x++) {
+      rowSum += mask[y * w + x]!;
+      integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1]! + rowSum;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const y0 = Math.max(0, y - r);
+    const y1 = Math.min(h, y + r + 1);
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.max(0, x - r);
+      const x1 = Math.min(w, x + r + 1);
+      const sum =
+        integral[y1 * (w + 1) + x1]! -
+        integral[y0 * (w + 1) + x1]! -
+        integral[y1 * (w + 1) + x0]! +
+        integral[y0 * (w + 1) + x0]!;
+      out[y * w + x] = sum > 0 ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+/** The four corners of a rotated rectangle, clockwise from the one at the (−u, −v) end. */
+function rectangleCorners(rect: {
+  centre: Point2;
+  width: number;
+  height: number;
+  angleRad: number;
+}): Point2[] {
+  const [cx, cy] = rect.centre;
+  const ux = Math.cos(rect.angleRad);
+  const uy = Math.sin(rect.angleRad);
+  const hw = rect.width / 2;
+  const hh = rect.height / 2;
+  return [
+    [cx - ux * hw + uy * hh, cy - uy * hw - ux * hh],
+    [cx + ux * hw + uy * hh, cy + uy * hw - ux * hh],
+    [cx + ux * hw - uy * hh, cy + uy * hw + ux * hh],
+    [cx - ux * hw - uy * hh, cy - uy * hw + ux * hh],
+  ];
+}
+
+/** How label-like a bright region is, 0..1 (see paperRegion). */
+function labelLikeness(
+  region: Point2[],
+  w: number,
+  h: number,
+  ink: Uint8Array,
+  inkTotal: number,
+): { score: number; coverage: number } {
+  const none = { score: 0, coverage: 0 };
+  if (region.length < 0.04 * w * h || region.length > 0.92 * w * h) return none;
   const hull = convexHull(region);
+  if (hull.length < 3) return none;
   const hullArea = Math.max(1, polygonArea(hull));
   const rect = minAreaRectangle(hull);
   const fill =
     Math.min(1, region.length / hullArea) * Math.min(1, hullArea / Math.max(1, rect.width * rect.height));
+  const inside = rasterizeConvex(hull, w, h);
+  let inkInside = 0;
+  for (let i = 0; i < ink.length; i++) if (ink[i] && inside[i]) inkInside++;
+  const coverage = inkTotal > 0 ? inkInside / inkTotal : 1;
   const edges = touchesEdges(region, w, h);
-  return fill * (edges === 0 ? 1 : edges === 1 ? 0.6 : 0.2) * Math.sqrt(region.length / (w * h));
+  return { score: fill * coverage * coverage * (edges === 0 ? 1 : edges === 1 ? 0.9 : 0.3), coverage };
 }
 
+/** A convex polygon filled into a w×h mask, row by row. */
+function rasterizeConvex(polygon: readonly Point2[], w: number, h: number): Uint8Array {
+  const mask = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const cy = y + 0.5;
+    let left = Number.POSITIVE_INFINITY;
+    let right = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < polygon.length; i++) {
+      const [ax, ay] = polygon[i]!;
+      const [bx, by] = polygon[(i + 1) % polygon.length]!;
+      if ((ay <= cy && by >= cy) || (by <= cy && ay >= cy)) {
+        const x = ay === by ? Math.min(ax, bx) : ax + ((cy - ay) / (by - ay)) * (bx - ax);
+        const x2 = ay === by ? Math.max(ax, bx) : x;
+        left = Math.min(left, x, x2);
+        right = Math.max(right, x, x2);
+      }
+    }
+    if (left > right) continue;
+    for (let x = Math.max(0, Math.floor(left)); x <= Math.min(w - 1, Math.ceil(right)); x++)
+      mask[y * w + x] = 1;
+  }
+  return mask;
+}
+
+/** Strong edges between neighbours at search resolution: print, barcodes, the label's rules. */
+function inkMask(rgb: RawImage, step: number, w: number, h: number): Uint8Array {
+  const { data, channels, width } = rgb;
+  const luma = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const row = Math.floor(y * step) * width;
+    for (let x = 0; x < w; x++) {
+      const p = (row + Math.floor(x * step)) * channels;
+      luma[y * w + x] =
+        channels >= 3 ? (data[p]! * 77 + data[p + 1]! * 150 + data[p + 2]! * 29) >> 8 : data[p]!;
+    }
+  }
+  const ink = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      const g = Math.abs(luma[i + 1]! - luma[i - 1]!) + Math.abs(luma[i + w]! - luma[i - w]!);
+      ink[i] = g >= inkEdgeLevels ? 1 : 0;
+    }
+  }
+  // A speck of grain or noise is alone; print comes in strokes.
+  const strokes = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++) {
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      if (!ink[i]) continue;
+      const neighbours =
+        ink[i - 1]! +
+        ink[i + 1]! +
+        ink[i - w]! +
+        ink[i + w]! +
+        ink[i - w - 1]! +
+        ink[i - w + 1]! +
+        ink[i + w - 1]! +
+        ink[i + w + 1]!;
+      strokes[i] = neighbours >= 2 ? 1 : 0;
+    }
+  }
+  return strokes;
+}
+
+const inkEdgeLevels = 60;
+
 /** Whiteness minus the neighbourhood's mean, centred on 128: uneven light cancels out. */
-export function relativeWhiteness(whiteness: Uint8Array, w: number, h: number): Uint8Array {
+function relativeWhiteness(whiteness: Uint8Array, w: number, h: number): Uint8Array {
   const integral = new Float64Array((w + 1) * (h + 1));
   for (let y = 0; y < h; y++) {
     let rowSum = 0;
