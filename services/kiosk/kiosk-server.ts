@@ -403,7 +403,8 @@ export class KioskServer {
     if (message.rfid !== undefined) {
       courier = await this.repository.courierByRfid(message.rfid);
     } else {
-      // Every courier's hash is tried: a PIN names nobody by itself (docs/kiosk-protocol.md).
+      // Every courier's hash is tried, one after another: a PIN names nobody by itself, and
+      // argon2 already spreads one check over the cores (docs/kiosk-protocol.md).
       for (const c of await this.repository.activeCouriers()) {
         if (await argon2.verify(c.pinHash, message.pin!).catch(() => false)) {
           courier = { id: c.id, name: c.name, company: c.company };
