@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { loadLayoutFile, pointInPolygon, type RoomLayout } from '../../calibration/index.ts';
-import { demoResidents } from '../../services/seed/index.ts';
+import { demoCouriers, demoResidents } from '../../services/seed/index.ts';
 import { generateLabel, type LabelTruth } from '../../simulator/index.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { createScratchDatabase, createScratchFolder, type ScratchDatabase } from '../support/databases.ts';
@@ -290,6 +290,36 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     );
     const locator = (await simulator('/locator')) as { laser: { on: boolean } };
     assert.equal(locator.laser.on, false, 'the laser is off again');
+  });
+
+  test('a scanned QR code that is not ours is refused at the kiosk and opens no pickup', async () => {
+    await page.click('[data-testid="done"]');
+    await screen('idle');
+    const before = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE type LIKE 'pickup.%'",
+    );
+    // A QR scanner is a keyboard: it types the code faster than a person and presses Enter.
+    await page.keyboard.type('pr1.00000000-0000-0000-0000-000000000000.9999999999999.forged', { delay: 5 });
+    await page.keyboard.press('Enter');
+    const notice = await page.waitForSelector('[data-testid="notice"]');
+    assert.match((await notice.textContent()) ?? '', /\S/, 'the kiosk says why');
+    assert.equal(await page.getAttribute('body', 'data-screen'), 'idle');
+    const afterRows = await db.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM events WHERE type LIKE 'pickup.%'",
+    );
+    assert.equal(afterRows.rows[0]!.n, before.rows[0]!.n);
+  });
+
+  test("a courier's badge reader logs in wherever the focus is, and a reloaded kiosk carries on with the session", async () => {
+    await page.keyboard.type(demoCouriers[1].rfidTag, { delay: 5 });
+    await page.keyboard.press('Enter');
+    await screen('capture');
+    assert.match((await page.textContent('h1')) ?? '', new RegExp(demoCouriers[1].name.split(' ')[0]!));
+    await page.reload();
+    await screen('capture');
+    await page.waitForSelector('body[data-connection="online"]');
+    await page.click('[data-testid="finish"]');
+    await screen('delivery-done');
   });
 });
 
