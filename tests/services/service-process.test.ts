@@ -6,15 +6,36 @@ import { createStore, migrateToLatest, migrationsDir, openDatabase } from '../..
 import { type BackendKind, createScratchBackend, type ScratchBackend } from '../support/databases.ts';
 import { runCli, startServiceProcess } from '../support/service-process.ts';
 
-async function getJson(url: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(url);
+async function getJson(url: string, cookie?: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, cookie ? { headers: { cookie } } : {});
   return { status: response.status, body: await response.json() };
+}
+
+/** The room API is for staff: signs in and returns the session cookie. */
+async function signIn(url: string, password: string): Promise<string> {
+  const response = await fetch(`${url}/staff/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password }),
+  });
+  assert.equal(response.status, 200, 'the printed password signs in');
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+async function printedPassword(stderr: () => string): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const found = /password: (\S+)/.exec(stderr())?.[1];
+    if (found) return found;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no password was printed:\n${stderr()}`);
 }
 
 for (const kind of ['embedded', 'server'] as BackendKind[]) {
   describe(`the service process on the ${kind} database`, () => {
     let backend: ScratchBackend;
     let env: Record<string, string>;
+    let staffPassword = '';
 
     before(async () => {
       backend = await createScratchBackend(kind);
@@ -42,7 +63,9 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
           /parcelroom_http_requests_total\{method="GET",route="\/readyz",status="200"\} 1/,
         );
 
-        const rooms = await getJson(`${service.url}/api/rooms`);
+        assert.equal((await getJson(`${service.url}/api/rooms`)).status, 401, 'the room API is for staff');
+        staffPassword = await printedPassword(service.stderr);
+        const rooms = await getJson(`${service.url}/api/rooms`, await signIn(service.url, staffPassword));
         assert.equal(rooms.body.rooms.length, 1);
         assert.equal(rooms.body.rooms[0].slotCount, 60);
         assert.equal(rooms.body.rooms[0].unitCount, 3);
@@ -86,15 +109,16 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
       const service = await startServiceProcess(env);
       try {
         assert.doesNotMatch(service.stderr(), /password/);
-        const listed = await getJson(`${service.url}/api/packages`);
+        const cookie = await signIn(service.url, staffPassword);
+        const listed = await getJson(`${service.url}/api/packages`, cookie);
         assert.deepEqual(
           listed.body.packages.map((p: { id: string }) => p.id),
           [pkg.id],
         );
-        const one = await getJson(`${service.url}/api/packages/${pkg.id}`);
+        const one = await getJson(`${service.url}/api/packages/${pkg.id}`, cookie);
         assert.equal(one.body.package.slotId, 'B3-2');
         assert.equal(one.body.package.recipient.apartment, resident!.apartment);
-        const slots = await getJson(`${service.url}/api/rooms/demo/slots`);
+        const slots = await getJson(`${service.url}/api/rooms/demo/slots`, cookie);
         assert.deepEqual(slots.body.slots.find((s: { id: string }) => s.id === 'B3-2').packageIds, [pkg.id]);
       } finally {
         assert.equal(await service.stop(), 0);
