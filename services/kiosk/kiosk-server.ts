@@ -852,8 +852,9 @@ export class KioskServer {
   }
 
   private awaitingOf(session: Extract<DeviceSession, { mode: 'courier' }>): string[] {
-    const state = this.options.ledger.state;
-    return session.packageIds.filter((id) => state.packages[id]?.state === 'awaiting_placement');
+    // In the ledger's order: the first of these is the one the next package seen is taken for.
+    const mine = new Set(session.packageIds);
+    return this.options.ledger.state.awaiting.filter((id) => mine.has(id));
   }
 
   private viewOf(session: DeviceSession | undefined): SessionView {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { maxLabelJpegBytes, type ServerMessage } from '../../../services/kiosk/index.ts';
+import {
+  createPickupCredentials,
+  maxLabelJpegBytes,
+  type ServerMessage,
+} from '../../../services/kiosk/index.ts';
 import {
   deviceToken,
   KioskClient,
@@ -9,6 +13,7 @@ import {
   observation,
   openKioskWorld,
   otherDeviceToken,
+  secret,
 } from './kiosk-harness.ts';
 
 const counts = async (w: KioskWorld) => {
@@ -374,6 +379,77 @@ describe('kiosk server', () => {
     const again = await c.request({ type: 'resident_login', pin: rows[0]!.payload.pickupPin });
     assert.equal(errorCode(again), 'wrong_credentials');
     await c.close();
+  });
+
+  test('two packages registered before either lands are placed in the order they were registered', async () => {
+    const c = await connect();
+    await courierLogin(c);
+    const register = async (residentId: string) => {
+      const reading = (await c.request({ type: 'tracking_typed', trackingNumber: 'TBA123456789012' })) as {
+        readingId: string;
+      };
+      return (await c.request({
+        type: 'recipient_confirm',
+        readingId: reading.readingId,
+        residentId,
+      })) as Extract<ServerMessage, { type: 'awaiting_placement' }>;
+    };
+    const first = await register(residentA.id);
+    // The ledger keeps registrations in the order of its clock, which the test moves by hand.
+    w.clock.ms += 1000;
+    const second = await register(residentB.id);
+    assert.deepEqual(second.awaitingPackageIds, [first.packageId, second.packageId]);
+    const since = c.received.length;
+    await w.ledger.observe(observation('appeared', freeSlot()));
+    await w.ledger.observe(observation('appeared', freeSlot()));
+    await c.wait(() => c.received.slice(since).filter((m) => m.type === 'placed').length === 2);
+    const placed = c.received.slice(since).filter((m) => m.type === 'placed') as Array<
+      Extract<ServerMessage, { type: 'placed' }>
+    >;
+    assert.deepEqual(
+      placed.map((p) => p.package.packageId),
+      [first.packageId, second.packageId],
+    );
+    assert.deepEqual(placed[0]!.awaitingPackageIds, [second.packageId]);
+    assert.deepEqual(placed[1]!.awaitingPackageIds, []);
+    await c.request({ type: 'session_end' });
+    await c.close();
+  });
+
+  test('a reloaded page gets its session back, and the older socket of the device is closed', async () => {
+    const first = await connect();
+    await courierLogin(first);
+    const second = await connect();
+    assert.equal((await first.closed).code, 4409);
+    const welcome = second.received.find((m) => m.type === 'welcome') as Extract<
+      ServerMessage,
+      { type: 'welcome' }
+    >;
+    assert.equal(welcome.session.mode, 'courier');
+    assert.equal(errorCode(await second.request({ type: 'resident_login', pin: '123456' })), 'session_open');
+    assert.equal(errorCode(await second.request({ type: 'door_unlock' })), 'door_unavailable');
+    await second.request({ type: 'session_end' });
+    await second.close();
+  });
+
+  test('a new pickup PIN is drawn again while another package on the shelves has it', async () => {
+    const { rows } = await w.db.query<{ id: string; resident_id: string }>(
+      `SELECT id, resident_id FROM packages WHERE state = 'placed' AND resident_id IS NOT NULL ORDER BY id LIMIT 2`,
+    );
+    const draws = ['111111', '111111', '222222'];
+    const credentials = createPickupCredentials(w.db, { secret, drawPin: () => draws.shift()! });
+    const mint = (row: { id: string; resident_id: string }) =>
+      credentials.mint(w.db, {
+        roomId: 'demo',
+        packageId: row.id,
+        residentId: row.resident_id,
+        atMs: Date.now(),
+      });
+    assert.equal((await mint(rows[0]!)).pickupPin, '111111');
+    assert.equal((await mint(rows[1]!)).pickupPin, '222222');
+    assert.deepEqual(draws, []);
+    const found = await credentials.findByPin('demo', '111111');
+    assert.deepEqual(found, { ok: true, packageId: rows[0]!.id, residentId: rows[0]!.resident_id });
   });
 
   test('wrong resident PINs lock the kiosk out with a retry time', async () => {
