@@ -138,6 +138,7 @@ export async function startService(
     staffReview = createStaffReview({
       store,
       logger,
+      registry: metrics.registry,
       // Behind HTTPS the session cookie must never travel in clear.
       auth: { secureCookie: config.notifications.publicBaseUrl.startsWith('https:') },
       controller: {

@@ -19,6 +19,7 @@ export {
   type StaffPrincipal,
   sessionCookieName,
 } from './staff-auth.ts';
+export { createStaffMetrics, type StaffMetrics } from './staff-metrics.ts';
 export {
   createStaffReview,
   guardedApiRoutes,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ApiError } from '../http/api-error.ts';
 import type { StaffRole, StaffUser, Store } from '../store/index.ts';
 import { defaultLoginLimits, LoginLimiter, type LoginLimits } from './login-limiter.ts';
+import type { StaffMetrics } from './staff-metrics.ts';
 
 export const sessionCookieName = 'parcelroom_staff';
 export const csrfHeaderName = 'x-csrf-token';
@@ -71,7 +72,11 @@ const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknow
  * `staff_sessions`, an HttpOnly SameSite=Strict cookie, a CSRF token derived from the session
  * and required on every state-changing request, and a lockout per username and per address.
  */
-export function createStaffAuth(store: Store, options: Partial<StaffAuthOptions> = {}) {
+export function createStaffAuth(
+  store: Store,
+  options: Partial<StaffAuthOptions> = {},
+  metrics?: StaffMetrics | undefined,
+) {
   const settings = { ...defaultStaffAuthOptions, ...options };
   const limiter = new LoginLimiter(settings.loginLimits);
   // Verifying against a real hash when the user is unknown keeps both answers equally slow.
@@ -141,6 +146,7 @@ export function createStaffAuth(store: Store, options: Partial<StaffAuthOptions>
     const ip = clientIp(req);
     const gate = await limiter.check(username, ip);
     if (!gate.allowed) {
+      metrics?.logins.inc({ outcome: gate.reason === 'user_locked' ? 'locked' : 'limited' });
       await store.events.audit({
         actorKind: 'staff',
         action: 'staff.login_refused',
@@ -161,6 +167,7 @@ export function createStaffAuth(store: Store, options: Partial<StaffAuthOptions>
     const ok = await argon2.verify(account?.passwordHash ?? (await dummyHash), password).catch(() => false);
     if (!account || !ok || account.disabled) {
       await limiter.failed(username, ip);
+      metrics?.logins.inc({ outcome: 'failed' });
       await store.events.audit({
         actorKind: 'staff',
         actorId: account?.id ?? null,
@@ -173,6 +180,9 @@ export function createStaffAuth(store: Store, options: Partial<StaffAuthOptions>
       throw new ApiError(401, 'login_failed', 'user name or password is wrong');
     }
     await limiter.succeeded(username);
+    metrics?.logins.inc({ outcome: 'ok' });
+    // Sign-ins are rare: a good moment to forget sessions that ran out.
+    await store.staff.deleteExpiredSessions();
     const sessionId = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + settings.sessionTtlMs);
     await store.db.transaction(async (tx) => {

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import type { Registry } from 'prom-client';
 import type { Observable } from 'rxjs';
 import { ApiError } from '../http/api-error.ts';
 import type { Logger } from '../logging/index.ts';
@@ -16,6 +17,7 @@ import {
 import { FlagActionError, flagActionSchema, namedIds, planFlagAction } from './flag-actions.ts';
 import { FlagFeed } from './flag-feed.ts';
 import { createStaffAuth, hashSecret, principalOf, type StaffAuthOptions } from './staff-auth.ts';
+import { createStaffMetrics } from './staff-metrics.ts';
 import {
   courierChangesBody,
   courierParams,
@@ -157,6 +159,8 @@ export interface StaffReviewDependencies {
   controller?: { readonly linkState: string; readonly lastState?: unknown } | undefined;
   /** Live camera health from the room pipeline, when it runs in this process. */
   cameraHealth?: (() => Record<string, unknown>) | undefined;
+  /** Where the staff metrics go (the service's registry). */
+  registry?: Registry | undefined;
   /** How often the live feed re-reads the flags table while a page listens. */
   feedPollMs?: number | undefined;
 }
@@ -204,7 +208,8 @@ function storeConflict(error: unknown): never {
 export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
   const { store, logger } = deps;
   let ledger = deps.ledger;
-  const auth = createStaffAuth(store, deps.auth);
+  const metrics = deps.registry ? createStaffMetrics(deps.registry) : undefined;
+  const auth = createStaffAuth(store, deps.auth, metrics);
   const feed = new FlagFeed({
     review: store.review,
     pollMs: deps.feedPollMs,
@@ -259,6 +264,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       };
       res.write('retry: 2000\n\n');
       const stop = feed.subscribe(send);
+      metrics?.liveStreams.inc();
       streams.add(res);
       // A comment line now and then keeps proxies from closing a quiet stream.
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
@@ -324,6 +330,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       const { flagId } = flagParams.parse(req.params);
       const action = flagActionSchema.parse(req.body);
       const { user } = principalOf(res);
+      const stopTimer = metrics?.flagActionSeconds.startTimer();
       let resolved: Awaited<ReturnType<typeof store.review.resolveFlag>>;
       try {
         resolved = await store.review.resolveFlag(
@@ -331,6 +338,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
           (context) => planFlagAction(context, action),
         );
       } catch (error) {
+        metrics?.flagActions.inc({ action: action.action, outcome: 'refused' });
         if (error instanceof FlagActionError) {
           const conflict = ['flag_closed', 'package_not_movable', 'same_slot', 'not_an_object'].includes(
             error.code,
@@ -350,6 +358,8 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
           logger?.error({ err: error, flagId }, 'ledger reload after a staff action failed');
         }
       }
+      stopTimer?.();
+      metrics?.flagActions.inc({ action: action.action, outcome: 'done' });
       res.json({ flag: flagView(resolved.flag), eventIds: resolved.eventIds, ledgerReloaded });
     },
 

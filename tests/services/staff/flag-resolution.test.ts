@@ -483,6 +483,30 @@ describe('resolving flags through the staff API', () => {
     assert.match(bad.body.error.message, /^from: must be a date/);
   });
 
+  test('sign-ins and flag actions are counted in the metrics', async () => {
+    const counted = async () => {
+      const text = await (await fetch(`${app.url}/metrics`)).text();
+      const value = (pattern: string) => Number(new RegExp(`^${pattern} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+      return {
+        logins: value('parcelroom_staff_logins_total\\{outcome="ok"\\}'),
+        done: value('parcelroom_staff_flag_actions_total\\{action="confirm",outcome="done"\\}'),
+        refused: value('parcelroom_staff_flag_actions_total\\{action="confirm",outcome="refused"\\}'),
+        timed: value('parcelroom_staff_flag_action_seconds_count'),
+      };
+    };
+    const before = await counted();
+    assert.ok(before.logins >= 2);
+    await observe('appeared', 5_000, 'B1-1', 3);
+    const flag = await onlyFlag(w.db, 'unregistered_object');
+    await act(flag.id, { action: 'confirm' });
+    await act(flag.id, { action: 'confirm' });
+    const after = await counted();
+    assert.deepEqual(
+      [after.done - before.done, after.refused - before.refused, after.timed - before.timed],
+      [1, 1, 1],
+    );
+  });
+
   test('residents, couriers with PIN reset and staff accounts are managed, each change audited', async () => {
     const added = await call(app.url, 'post', '/api/staff/residents', {
       session: staff,

@@ -19,10 +19,17 @@ export async function startStaffApp(
   options: Omit<StaffReviewDependencies, 'store'> & { photoLinks?: PhotoLinks } = {},
 ): Promise<StaffApp> {
   const logger = createLogger({ level: 'silent' });
-  const staffReview = createStaffReview({ store, logger, feedPollMs: 100, ...options });
+  const metrics = createServiceMetrics();
+  const staffReview = createStaffReview({
+    store,
+    logger,
+    feedPollMs: 100,
+    registry: metrics.registry,
+    ...options,
+  });
   const app = createApp({
     store,
-    metrics: createServiceMetrics(),
+    metrics,
     logger,
     bodyLimitKb: 64,
     photoLinks: options.photoLinks,
