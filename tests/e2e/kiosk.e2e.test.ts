@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { loadLayoutFile, pointInPolygon, type RoomLayout } from '../../calibration/index.ts';
 import { demoCouriers, demoResidents } from '../../services/seed/index.ts';
 import { generateLabel, type LabelTruth } from '../../simulator/index.ts';
@@ -42,6 +43,8 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
   let db: pg.Client;
   const labels: LabelTruth[] = [];
   const placedSlots = new Map<string, string>();
+  /** Tracking number → the simulator's id of the package it put on the shelf. */
+  const simulatedIds = new Map<string, string>();
 
   before(async () => {
     layout = await loadLayoutFile(join(repoRoot, 'calibration/rooms/demo-room.yaml'));
@@ -55,6 +58,8 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
       PARCELROOM_NOTIFY_POLL_MS: '200',
       PARCELROOM_OCR_WORKERS: '1',
     });
+    // A visitor arrives once the room runs: the hardware daemon (a child process of its own) linked up.
+    await logged(service, ['"hw-controller link up"', '"room running"'], 90_000);
     const streaming = service
       .stdout()
       .split('\n')
@@ -83,6 +88,9 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
   });
 
   after(async () => {
+    // The service's own log, for when a step fails: PARCELROOM_E2E_LOG=FILE keeps it.
+    if (process.env.PARCELROOM_E2E_LOG && service)
+      writeFileSync(process.env.PARCELROOM_E2E_LOG, `${service.stdout()}\n${service.stderr()}`);
     await browser?.close();
     await db?.end();
     const code = await service?.stop();
@@ -192,6 +200,7 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
       const truth = (await simulator('/truth')) as { slots: Record<string, string[]> };
       assert.deepEqual(truth.slots[receipt.slotId], [receipt.packageId], 'the simulator has it on that slot');
       placedSlots.set(label.tracking.value.replace(/\s/g, ''), receipt.slotId);
+      simulatedIds.set(label.tracking.value.replace(/\s/g, ''), receipt.packageId);
       if (n === 0) await shoot('placed');
     }
     await page.click('[data-testid="finish"]');
@@ -228,23 +237,43 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     assert.ok(await page.isVisible(`[data-testid="room-map"] [data-slot="${slotId}"].lit`));
     await page.waitForSelector(`[data-testid="locator-state"]:text-is("Laser pointing at ${slotId}")`);
     await page.waitForSelector('[data-testid="package"] img.photo');
+    // What the kiosk says aloud is also written on the screen.
+    assert.match((await page.textContent('#spoken')) ?? '', /\S/);
     await shoot('pickup');
 
     // Some camera that sees the slot shows the dot inside the slot's polygon.
     const watching = layout.cameras.filter((c) => c.slots[slotId]);
     assert.ok(watching.length > 0);
-    let landed = false;
+    // A camera that sees the slot shows the dot inside the slot's polygon and on the package
+    // itself (its box in that frame), and the pixel there in the JPEG it streams is laser red.
+    const packageId = simulatedIds.get(first.tracking.value.replace(/\s/g, ''))!;
+    let landed: string | undefined;
     for (let attempt = 0; attempt < 40 && !landed; attempt++) {
       for (const camera of watching) {
         const truth = (await simulator(`/cameras/${camera.id}/truth`)) as {
           laserDot: { x: number; y: number } | null;
+          boxes: Array<{ packageId: string; x: number; y: number; width: number; height: number }>;
         };
-        if (truth.laserDot && pointInPolygon([truth.laserDot.x, truth.laserDot.y], camera.slots[slotId]!))
-          landed = true;
+        const dot = truth.laserDot;
+        const box = truth.boxes.find((b) => b.packageId === packageId);
+        if (!dot || !box || !pointInPolygon([dot.x, dot.y], camera.slots[slotId]!)) continue;
+        if (dot.x < box.x || dot.x > box.x + box.width || dot.y < box.y || dot.y > box.y + box.height)
+          continue;
+        const jpeg = Buffer.from(
+          await (await fetch(`${simulatorUrl}/cameras/${camera.id}/snapshot.jpg`)).arrayBuffer(),
+        );
+        const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+        let red = false;
+        for (let dy = -2; dy <= 2; dy++)
+          for (let dx = -2; dx <= 2; dx++) {
+            const o = ((Math.round(dot.y) + dy) * info.width + Math.round(dot.x) + dx) * info.channels;
+            if (data[o]! > 180 && data[o]! > data[o + 1]! + 50) red = true;
+          }
+        if (red) landed = camera.id;
       }
       if (!landed) await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    assert.ok(landed, `the laser dot lands in ${slotId}'s polygon`);
+    assert.ok(landed, `the laser dot lands on the package in ${slotId}`);
 
     // The visitor's view of the same moment: the control panel with the streams and the laser on.
     const panel = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -322,6 +351,18 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     await screen('delivery-done');
   });
 });
+
+/** Resolves once every one of `messages` has appeared in the service's log. */
+async function logged(service: ServiceProcess, messages: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!messages.every((m) => service.stdout().includes(m))) {
+    if (Date.now() > deadline || service.child.exitCode !== null)
+      throw new Error(
+        `the service never logged ${messages.join(' and ')}:\n${service.stdout().slice(-3000)}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
 
 /** The pickup PIN from the text message the notification worker dropped for `phone`. */
 async function pickupPinSentTo(dir: string, phone: string): Promise<string> {
