@@ -452,6 +452,35 @@ describe('kiosk server', () => {
     assert.deepEqual(found, { ok: true, packageId: rows[0]!.id, residentId: rows[0]!.resident_id });
   });
 
+  test("taking someone else's package during a pickup is told to the kiosk with where the resident's own are", async () => {
+    const c = await connect();
+    await courierLogin(c);
+    const residents = await w.store.people.listResidents();
+    const [owner, other] = [residents[10]!, residents[11]!];
+    const mine = await deliver(c, owner.id);
+    const theirs = await deliver(c, other.id);
+    await c.request({ type: 'session_end' });
+    const { rows } = await w.db.query<{ payload: { pickupPin: string } }>(
+      `SELECT o.payload FROM notification_outbox o JOIN events e ON e.id = o.event_id
+       WHERE e.package_id = $1 AND o.template = 'package_placed' LIMIT 1`,
+      [mine.packageId],
+    );
+    const since = c.received.length;
+    assert.equal(
+      (await c.request({ type: 'resident_login', pin: rows[0]!.payload.pickupPin })).type,
+      'pickup_started',
+    );
+    await w.ledger.observe(observation('vanished', theirs.slotId));
+    const wrong = await c.next('wrong_package', since);
+    assert.equal(wrong.packageId, theirs.packageId);
+    assert.deepEqual(wrong.expectedSlotIds, [mine.slotId]);
+    assert.deepEqual(wrong.map.highlightSlotIds, [mine.slotId]);
+    const spoken = (m: ServerMessage) => m.type === 'speech' && /not your package/.test(m.text);
+    assert.ok(c.received.slice(since).find(spoken) ?? (await c.wait(spoken)));
+    await c.request({ type: 'session_end' });
+    await c.close();
+  });
+
   test('wrong resident PINs lock the kiosk out with a retry time', async () => {
     const c = await connect('kiosk-2');
     const before = await counts(w);
