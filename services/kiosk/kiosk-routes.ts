@@ -40,6 +40,10 @@ export type KioskPhotoUrls = ReturnType<typeof createKioskPhotoUrls>;
 const loopback = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export const isLoopback = (req: Pick<Request, 'socket'>) => loopback.has(req.socket.remoteAddress ?? '');
 
+// A page reached through another name for this machine (DNS rebinding) must not get the token.
+const loopbackHost = /^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/i;
+const isLocalPage = (req: Request) => isLoopback(req) && loopbackHost.test(req.headers.host ?? '');
+
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -55,7 +59,7 @@ export function kioskRoutes(deps: {
   const router = Router();
   router.get('/kiosk/device', (req, res) => {
     const device = deps.devices.devices[0];
-    if (!deps.devices.demo || !device || !isLoopback(req)) {
+    if (!deps.devices.demo || !device || !isLocalPage(req)) {
       res
         .status(404)
         .json({ error: { code: 'not_found', message: 'configure the kiosk with its device id and token' } });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import {
@@ -518,5 +519,19 @@ describe('kiosk server in demo mode', () => {
     assert.equal(device.wsPath, '/kiosk/ws');
     const c = await KioskClient.authenticated(w.wsUrl, device.deviceId, device.token);
     await c.close();
+    // Not to a page that reached this machine under another host name (DNS rebinding).
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${w.url}/kiosk/device`);
+      request(
+        { host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'evil.example:80' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      )
+        .on('error', reject)
+        .end();
+    });
+    assert.equal(rebound, 404);
   });
 });
