@@ -350,6 +350,30 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     await page.click('[data-testid="finish"]');
     await screen('delivery-done');
   });
+
+  test('in the control panel a visitor places a package on the slot they press and takes it again', async () => {
+    const panel = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    try {
+      await panel.goto(`${simulatorUrl}/demo`);
+      await panel.click('#shelves button[data-slot="A1-1"]:not(.full)');
+      await panel.waitForSelector('#message:text-matches("placing .* on A1-1")');
+      // The slot turns full once the courier's hand has put it down.
+      await panel.waitForSelector('#shelves button.full[data-slot="A1-1"]', { timeout: 15_000 });
+      const placed = (await simulator('/scene')) as { slots: Record<string, string[]> };
+      assert.equal(placed.slots['A1-1']!.length, 1);
+      await panel.click('#shelves button.full[data-slot="A1-1"]');
+      await panel.waitForSelector('#message:text-matches("taking .* from A1-1")');
+      await panel.waitForSelector('#shelves button[data-slot="A1-1"]:not(.full):not(.busy)', {
+        timeout: 15_000,
+      });
+      const taken = (await simulator('/scene')) as { slots: Record<string, string[]> };
+      assert.deepEqual(taken.slots['A1-1'], []);
+      const links = await panel.$$eval('#links a', (anchors) => anchors.map((a) => a.getAttribute('href')));
+      assert.ok(links.includes(`${service.url}/kiosk`), `the panel links to the kiosk: ${links}`);
+    } finally {
+      await panel.close();
+    }
+  });
 });
 
 /** Resolves once every one of `messages` has appeared in the service's log. */
