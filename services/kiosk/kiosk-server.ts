@@ -666,6 +666,7 @@ export class KioskServer {
     const durationMs = this.options.doorUnlockMs ?? 10_000;
     if (!locator) throw new KioskProtocolError('door_unavailable', 'this room has no door controller');
     try {
+      await linkUp(locator, 5000);
       await locator.unlockDoor(durationMs);
     } catch (error) {
       this.logger.warn({ deviceId: device.id, error: (error as Error).message }, 'door did not unlock');
@@ -876,6 +877,25 @@ export class KioskServer {
       expiresAtMs: session.expiresAtMs,
     };
   }
+}
+
+/**
+ * Waits for the hw-controller link to be up (at most `timeoutMs`): right after the service starts,
+ * or while the daemon restarts, a door request would otherwise time out while the link connects.
+ */
+function linkUp(locator: LocatorClient, timeoutMs: number): Promise<void> {
+  if (locator.linkState === 'up') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const off = locator.on('link', (state) => {
+      if (state === 'up') done();
+    });
+  });
 }
 
 const reply = (id: string | undefined) => (id === undefined ? {} : { replyTo: id });
