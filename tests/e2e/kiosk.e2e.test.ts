@@ -35,6 +35,7 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
   let database: ScratchDatabase;
   let folder: ReturnType<typeof createScratchFolder>;
   let service: ServiceProcess;
+  let serviceEnv: Record<string, string>;
   let browser: Browser;
   let page: Page;
   let layout: RoomLayout;
@@ -50,14 +51,15 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     layout = await loadLayoutFile(join(repoRoot, 'calibration/rooms/demo-room.yaml'));
     database = await createScratchDatabase();
     folder = createScratchFolder('parcelroom-e2e-');
-    service = await startServiceProcess({
+    serviceEnv = {
       DATABASE_URL: database.url,
       PARCELROOM_SIMULATOR_SCENARIO: 'live',
       PARCELROOM_SIMULATOR_FPS: '10',
       PARCELROOM_MAIL_DROP_DIR: join(folder.path, 'mail'),
       PARCELROOM_NOTIFY_POLL_MS: '200',
       PARCELROOM_OCR_WORKERS: '1',
-    });
+    };
+    service = await startServiceProcess(serviceEnv);
     // A visitor arrives once the room runs: the hardware daemon (a child process of its own) linked up.
     await logged(service, ['"hw-controller link up"', '"room running"'], 90_000);
     const streaming = service
@@ -373,6 +375,25 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     } finally {
       await panel.close();
     }
+  });
+
+  test('the kiosk says it is offline while the service restarts, reconnects by itself and works again', async () => {
+    await page.goto(`${service.url}/kiosk`);
+    await page.waitForSelector('body[data-connection="online"]');
+    const { port } = new URL(service.url);
+    assert.equal(await service.stop(), 0);
+    await page.waitForSelector('body[data-connection="offline"] #connection:not([hidden])');
+    // The same address, as a kiosk's bookmark expects; the database keeps everyone's credentials.
+    service = await startServiceProcess({ ...serviceEnv, PARCELROOM_HTTP_PORT: port });
+    await logged(service, ['"hw-controller link up"', '"room running"'], 90_000);
+    await page.waitForSelector('body[data-connection="online"]', { timeout: 20_000 });
+    await screen('idle');
+    await page.click('[data-testid="start-delivery"]');
+    await pressPin(courierPin);
+    await page.click('[data-testid="pin-ok"]');
+    await screen('capture');
+    await page.click('[data-testid="finish"]');
+    await screen('delivery-done');
   });
 });
 
