@@ -78,11 +78,28 @@ const clean = (line: string) =>
 const leadingCaption = /^(?:SHIP\s*TO|DELIVER\s*TO|SHIP|SHP|TO)\b\s*[:.]?\s*/;
 const withoutCaption = (line: string) => line.replace(leadingCaption, '');
 
-/** How alike two street lines are, ignoring spaces and punctuation (0..1). */
+/** Shippers print "ROAD" where the building says "RD", and the other way round. */
+const streetWords: ReadonlyArray<[RegExp, string]> = [
+  [/\bROAD\b/g, 'RD'],
+  [/\bSTREET\b/g, 'ST'],
+  [/\bAVENUE\b/g, 'AVE'],
+  [/\bBOULEVARD\b/g, 'BLVD'],
+  [/\bDRIVE\b/g, 'DR'],
+  [/\bLANE\b/g, 'LN'],
+  [/\bCOURT\b/g, 'CT'],
+  [/\bPLACE\b/g, 'PL'],
+  [/\bTERRACE\b/g, 'TER'],
+  [/\bPARKWAY\b/g, 'PKWY'],
+  [/\bHIGHWAY\b/g, 'HWY'],
+];
+const abbreviateStreet = (line: string) =>
+  streetWords.reduce((text, [word, short]) => text.replace(word, short), line);
+
+/** How alike two street lines are, ignoring spaces, punctuation and spelt-out street words (0..1). */
 function streetSimilarity(line: string, b: string): number {
   const a = withoutCaption(line);
-  const x = a.replace(/[^A-Z0-9]/g, '');
-  const y = b.replace(/[^A-Z0-9]/g, '');
+  const x = abbreviateStreet(a).replace(/[^A-Z0-9]/g, '');
+  const y = abbreviateStreet(b).replace(/[^A-Z0-9]/g, '');
   if (!x || !y) return 0;
   // Compare the line's start: the unit may follow the street on the same line.
   const head = x.slice(0, y.length);

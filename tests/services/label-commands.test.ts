@@ -20,7 +20,19 @@ function parcelroom(...args: string[]) {
 
 describe('parcelroom labels generate and read-label', () => {
   it('writes labels with their truth, then reads them back as JSON, reporting a bad file in place', () => {
-    const generated = parcelroom('labels', 'generate', '--out', dir, '--count', '2', '--seed', '77');
+    // Clean photos: this is about the command, the evaluation measures accuracy.
+    const generated = parcelroom(
+      'labels',
+      'generate',
+      '--out',
+      dir,
+      '--count',
+      '2',
+      '--seed',
+      '77',
+      '--difficulty',
+      'clean',
+    );
     assert.equal(generated.status, 0, generated.stderr);
     const index = JSON.parse(readFileSync(join(dir, 'labels.json'), 'utf8')) as {
       labels: Array<{ image: string; tracking: string; residentIndex: number | null }>;
