@@ -151,6 +151,13 @@ export function planFlagAction(context: ResolutionContext, action: FlagAction): 
     const observed = flag.evidence.observations.find((o) => typeof o.slotId === 'string')?.slotId;
     return typeof observed === 'string' ? observed : null;
   };
+  // The pictures of what the flag saw land, for a package that turns out to be that object.
+  const seen = () => {
+    const o = flag.evidence.observations.find((x) => x.kind === 'appeared');
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    const pictures = o && { frameImageId: text(o.frameImageId), cropImageId: text(o.cropImageId) };
+    return pictures && (pictures.frameImageId || pictures.cropImageId) ? { pictures } : {};
+  };
   const movable = (pkg: ReviewPackage) => {
     if (pkg.state === 'picked_up' || pkg.state === 'returned')
       throw new FlagActionError(
@@ -188,13 +195,21 @@ export function planFlagAction(context: ResolutionContext, action: FlagAction): 
           'same_slot',
           `package ${short(pkg.id)} is already in ${action.slotId}; confirm instead`,
         );
+      // The unexplained object the flag kept was this package: it is accounted for now.
+      const wasTheObject = context.presentObjectCount > 0 && pkg.state !== 'placed';
       return {
         action: 'reassign_slot',
         status: 'resolved',
         resolution: { packageId: pkg.id, slotId: action.slotId, fromSlotId: pkg.slotId, ...note },
-        packageChanges: [{ kind: 'place', packageId: pkg.id, slotId: action.slotId }],
-        // The unexplained object the flag kept was this package: it is accounted for now.
-        objectsLeave: context.presentObjectCount > 0 && pkg.state !== 'placed',
+        packageChanges: [
+          {
+            kind: 'place',
+            packageId: pkg.id,
+            slotId: action.slotId,
+            ...(wasTheObject ? seen() : {}),
+          },
+        ],
+        objectsLeave: wasTheObject,
       };
     }
 
@@ -216,7 +231,7 @@ export function planFlagAction(context: ResolutionContext, action: FlagAction): 
           resolution.previousPackageId = previous.id;
         }
         if (!(target.state === 'placed' && target.slotId === slotId))
-          changes.push({ kind: 'place', packageId: target.id, slotId });
+          changes.push({ kind: 'place', packageId: target.id, slotId, ...seen() });
         objectsLeave = context.presentObjectCount > 0;
         resolution.packageId = target.id;
         resolution.slotId = slotId;

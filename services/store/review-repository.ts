@@ -70,7 +70,13 @@ export interface PackageSearch {
 
 /** A change staff make to a package while resolving a flag; the repository writes it and its event. */
 export type PackageChange =
-  | { kind: 'place'; packageId: string; slotId: string }
+  | {
+      kind: 'place';
+      packageId: string;
+      slotId: string;
+      /** The flag's pictures when the object it saw was this package: snapshot and photo. */
+      pictures?: { frameImageId: string | null; cropImageId: string | null } | undefined;
+    }
   | { kind: 'return_to_waiting'; packageId: string }
   | { kind: 'pick_up'; packageId: string; slotId: string | null; residentId: string | null }
   | { kind: 'set_resident'; packageId: string; residentId: string };
@@ -470,14 +476,15 @@ async function applyPackageChange(
   switch (change.kind) {
     case 'place':
       await tx.query(
-        `INSERT INTO placements (package_id, room_id, slot_id, observed_at) VALUES ($1, $2, $3, now())`,
-        [change.packageId, roomId, change.slotId],
+        `INSERT INTO placements (package_id, room_id, slot_id, snapshot_image_id, observed_at) VALUES ($1, $2, $3, $4, now())`,
+        [change.packageId, roomId, change.slotId, change.pictures?.frameImageId ?? null],
       );
       await tx.query(
         `UPDATE packages SET state = 'placed', slot_id = $2,
-           placed_at = CASE WHEN state = 'placed' THEN placed_at ELSE now() END, updated_at = now()
+           placed_at = CASE WHEN state = 'placed' THEN placed_at ELSE now() END, updated_at = now(),
+           photo_image_id = coalesce(photo_image_id, $3)
          WHERE id = $1`,
-        [change.packageId, change.slotId],
+        [change.packageId, change.slotId, change.pictures?.cropImageId ?? null],
       );
       events.type = 'package.slot_reassigned';
       events.payload = { slotId: change.slotId, fromSlotId: before.slotId, fromState: before.state };

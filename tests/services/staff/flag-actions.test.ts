@@ -92,12 +92,27 @@ describe('flag action rules', () => {
 
   test('reassign_slot places a waiting candidate and takes the unexplained object it was', () => {
     const ctx = context({
-      flag: flag({ packageId: null, evidence: { observations: [], details: { candidatePackageId: p1 } } }),
+      flag: flag({
+        packageId: null,
+        evidence: {
+          observations: [
+            { kind: 'appeared', slotId: 'A1-1', frameImageId: 'frame-1', cropImageId: 'crop-1' },
+          ],
+          details: { candidatePackageId: p1 },
+        },
+      }),
       packages: { [p1]: pkg(p1, { state: 'awaiting_placement', slotId: null }) },
       presentObjectCount: 1,
     });
     const plan = planFlagAction(ctx, { action: 'reassign_slot', slotId: 'A1-2' });
-    assert.deepEqual(plan.packageChanges, [{ kind: 'place', packageId: p1, slotId: 'A1-2' }]);
+    assert.deepEqual(plan.packageChanges, [
+      {
+        kind: 'place',
+        packageId: p1,
+        slotId: 'A1-2',
+        pictures: { frameImageId: 'frame-1', cropImageId: 'crop-1' },
+      },
+    ]);
     assert.equal(plan.objectsLeave, true);
   });
 

@@ -208,10 +208,19 @@ for (const kind of ['server', 'embedded'] as BackendKind[])
       });
       const { rows: objects } = await w.db.query('SELECT 1 FROM room_objects WHERE vanished_at IS NULL');
       assert.equal(objects.length, 0);
-      const { rows: placements } = await w.db.query('SELECT slot_id FROM placements WHERE package_id = $1', [
-        p1,
-      ]);
-      assert.deepEqual(placements, [{ slot_id: 'B1-1' }]);
+      const { rows: placements } = await w.db.query<{ slot_id: string; snapshot_image_id: string }>(
+        'SELECT slot_id, snapshot_image_id FROM placements WHERE package_id = $1',
+        [p1],
+      );
+      assert.equal(placements.length, 1);
+      assert.equal(placements[0]!.slot_id, 'B1-1');
+      assert.ok(placements[0]!.snapshot_image_id, 'the object’s frame is the placement’s snapshot');
+      // The object's crop becomes the package's photo, the one the resident's link shows.
+      const { rows: photo } = await w.db.query<{ bytes: Buffer }>(
+        'SELECT i.bytes FROM packages p JOIN images i ON i.id = p.photo_image_id WHERE p.id = $1',
+        [p1],
+      );
+      assert.deepEqual(photo[0]!.bytes, Buffer.from((await pictures(3)).cropJpeg));
       assert.deepEqual(
         (event.payload.changes as Array<{ kind: string }>).map((c) => c.kind),
         ['place'],
