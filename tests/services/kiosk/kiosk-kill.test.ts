@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { ServerMessage } from '../../../services/kiosk/index.ts';
@@ -39,10 +40,29 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   throw new Error(`${what} did not happen in time`);
 }
 
+/**
+ * The sim daemons a killed service had started, found by the simulator URL only that service
+ * used: a daemon whose parent died should stop by itself, but the test must not rely on it.
+ */
+function daemonsOf(simulatorUrl: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.includes('hw-controller') && args.includes(simulatorUrl)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
 describe('the service killed in the middle of a delivery at the kiosk', () => {
   let scratch: ScratchDatabase;
   let db: pg.Client;
   const services: ServiceProcess[] = [];
+  const simulatorUrls: string[] = [];
   const clients: KioskClient[] = [];
 
   const start = async () => {
@@ -58,6 +78,7 @@ describe('the service killed in the middle of a delivery at the kiosk', () => {
     services.push(service);
     await logLine(service, 'room running');
     const simulatorUrl = (await logLine(service, 'simulated cameras streaming')).url as string;
+    simulatorUrls.push(simulatorUrl);
     return { service, simulatorUrl, wsUrl: `${service.url.replace(/^http/, 'ws')}/kiosk/ws` };
   };
   const connect = async (wsUrl: string) => {
@@ -102,6 +123,14 @@ describe('the service killed in the middle of a delivery at the kiosk', () => {
         await exited;
       }
     }
+    for (const url of simulatorUrls)
+      for (const pid of daemonsOf(url)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
     await db?.end();
     await scratch?.drop();
   });
