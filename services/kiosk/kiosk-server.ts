@@ -432,7 +432,9 @@ export class KioskServer {
     message: Extract<ClientMessage, { type: 'resident_login' }>,
   ): Promise<ServerMessage> {
     if (device.session) throw new KioskProtocolError('session_open', 'end the open session first');
-    await this.checkLock('resident', device);
+    // Only PINs can be guessed: a QR token is signed, so its logins are never locked out (a
+    // stranger typing wrong PINs must not keep residents with their QR code out).
+    if (message.pin !== undefined) await this.checkLock('resident', device);
     const { roomId } = this.options;
     const found =
       message.pin !== undefined
@@ -441,11 +443,11 @@ export class KioskServer {
     if (!found.ok) {
       if (found.reason === 'wrong_pin') return this.wrongCredentials('resident', device, 'PIN');
       if (found.reason === 'token_invalid') {
-        await this.wrongCredentials('resident', device, 'QR code').catch((error: KioskProtocolError) => {
-          throw error.code === 'wrong_credentials'
-            ? new KioskProtocolError('token_invalid', 'this QR code is not one of ours', error.extra)
-            : error;
-        });
+        this.logger.warn({ deviceId: device.id }, 'QR code refused: not signed by this room');
+        throw new KioskProtocolError(
+          'token_invalid',
+          'this QR code is not one of ours; use the PIN from the message',
+        );
       }
       throw new KioskProtocolError(
         found.reason,
@@ -463,7 +465,7 @@ export class KioskServer {
       await release();
       throw new KioskProtocolError('nothing_to_pick_up', 'there is no package for you on the shelves now');
     }
-    await this.limits.right('resident', device.id);
+    if (message.pin !== undefined) await this.limits.right('resident', device.id);
     const sessionId = randomUUID();
     let committed: Awaited<ReturnType<RoomLedgerService['submit']>>;
     try {

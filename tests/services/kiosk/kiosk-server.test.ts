@@ -482,7 +482,7 @@ describe('kiosk server', () => {
     await c.close();
   });
 
-  test('wrong resident PINs lock the kiosk out with a retry time', async () => {
+  test('wrong resident PINs lock the kiosk out with a retry time, but not for QR codes', async () => {
     const c = await connect('kiosk-2');
     const before = await counts(w);
     const tries: ServerMessage[] = [];
@@ -496,6 +496,18 @@ describe('kiosk server', () => {
     ]);
     assert.ok((tries[3] as { retryAfterMs: number }).retryAfterMs > 0);
     assert.deepEqual(await counts(w), before);
+    // A QR code cannot be guessed: the locked kiosk still takes one.
+    const { rows } = await w.db.query<{ id: string; resident_id: string }>(
+      `SELECT id, resident_id FROM packages WHERE state = 'placed' AND resident_id IS NOT NULL LIMIT 1`,
+    );
+    const { pickupToken } = await w.credentials.mint(w.db, {
+      roomId: 'demo',
+      packageId: rows[0]!.id,
+      residentId: rows[0]!.resident_id,
+      atMs: Date.now(),
+    });
+    assert.equal((await c.request({ type: 'resident_login', qrToken: pickupToken })).type, 'pickup_started');
+    await c.request({ type: 'session_end' });
     await c.close();
   });
 
