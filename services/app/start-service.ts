@@ -81,6 +81,8 @@ export async function startService(
   let staffReview: StaffReview | undefined;
   // The locator starts after the HTTP server; the staff overview asks it lazily.
   let locatorClient: LocatorClient | undefined;
+  // Likewise the room pipeline, whose camera health the staff overview shows.
+  let pipelineHealth: (() => Record<string, unknown>) | undefined;
   // What the room runs on (ledger, kiosk, OCR, locator, simulator), stopped in reverse on a failed start.
   const started: Array<() => Promise<unknown>> = [];
   try {
@@ -139,6 +141,7 @@ export async function startService(
       store,
       logger,
       registry: metrics.registry,
+      cameraHealth: () => pipelineHealth?.(),
       // Behind HTTPS the session cookie must never travel in clear.
       auth: { secureCookie: config.notifications.publicBaseUrl.startsWith('https:') },
       controller: {
@@ -229,6 +232,8 @@ export async function startService(
         metrics: createPipelineMetrics(metrics.registry),
         logger: logger.child({ component: 'pipeline' }),
       });
+      const running = pipeline;
+      pipelineHealth = () => Object.fromEntries(running.health().cameras.map((c) => [c.cameraId, c]));
     }
     const ledger = await RoomLedgerService.start({
       roomId: room.id,

@@ -158,7 +158,7 @@ export interface StaffReviewDependencies {
   /** The locator link, when one is configured. */
   controller?: { readonly linkState: string; readonly lastState?: unknown } | undefined;
   /** Live camera health from the room pipeline, when it runs in this process. */
-  cameraHealth?: (() => Record<string, unknown>) | undefined;
+  cameraHealth?: (() => Record<string, unknown> | undefined) | undefined;
   /** Where the staff metrics go (the service's registry). */
   registry?: Registry | undefined;
   /** How often the live feed re-reads the flags table while a page listens. */

@@ -90,6 +90,19 @@ describe('HTTP API', () => {
     assert.ok(slots.body.slots.every((s: { seenByCameras: string[] }) => s.seenByCameras.length >= 1));
   });
 
+  test('the staff overview shows the running pipeline’s cameras and the locator link', async () => {
+    const { status, body } = await get('/api/staff/room');
+    assert.equal(status, 200);
+    assert.equal(body.roomId, 'demo');
+    assert.equal(body.slots.length, 60);
+    assert.equal(body.cameraHealthSource, 'pipeline');
+    assert.deepEqual(
+      body.cameras.map((c: { live: { cameraId: string } }) => c.live.cameraId),
+      ['cam-1', 'cam-2', 'cam-3'],
+    );
+    assert.notEqual(body.controller.linkState, 'not_configured', 'the demo runs a simulated locator');
+  });
+
   test('an unknown room or package is a 404 with a message', async () => {
     assert.deepEqual((await get('/api/rooms/nowhere')).body, {
       error: { code: 'not_found', message: 'room nowhere does not exist' },

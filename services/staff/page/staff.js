@@ -498,7 +498,9 @@ async function loadRoom() {
       h(
         'span',
         { class: `pill ${c.status === 'online' ? 'ok' : 'bad'}` },
-        `${c.name}: ${c.status}${c.offlineReason ? ` (${c.offlineReason})` : ''}`,
+        `${c.name}: ${c.status}${c.offlineReason ? ` (${c.offlineReason})` : ''}${
+          c.live ? ` · ${c.live.state}, ${Number(c.live.fps ?? 0).toFixed(1)} fps` : ''
+        }`,
       ),
     ),
     h(

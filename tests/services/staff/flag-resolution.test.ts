@@ -488,6 +488,41 @@ for (const kind of ['server', 'embedded'] as BackendKind[])
       }
     });
 
+    test('the room overview shows what each slot holds, cameras from the outages, and no controller', async () => {
+      await deliver([p1, w.alice]);
+      await observe('appeared', 5_000, 'A2-1', 1);
+      await observe('appeared', 20_000, 'B1-1', 2);
+      await ledger.feed({
+        type: 'observed',
+        atMs: 30_000,
+        observation: { kind: 'camera_offline', cameraId: 'cam-1', reason: 'no frame for 3000 ms' },
+      });
+      const reply = await call(app.url, 'get', '/api/staff/room', { session: staff });
+      assert.equal(reply.status, 200, reply.text);
+      const slot = (id: string) => reply.body.slots.find((s: { id: string }) => s.id === id);
+      assert.deepEqual(
+        slot('A2-1').packages.map((p: { id: string }) => p.id),
+        [p1],
+      );
+      assert.equal(slot('A2-1').packages[0].recipient.lastName, 'Martin');
+      assert.equal(slot('B1-1').objects.length, 1);
+      assert.equal(slot('B1-1').openFlagCount, 1);
+      assert.deepEqual(
+        reply.body.cameras.map((c: { id: string; status: string; offlineReason: string }) => [
+          c.id,
+          c.status,
+          c.offlineReason,
+        ]),
+        [['cam-1', 'offline', 'no frame for 3000 ms']],
+      );
+      assert.equal(reply.body.cameraHealthSource, 'ledger');
+      assert.deepEqual(reply.body.controller, { linkState: 'not_configured', lastState: null });
+      assert.equal(
+        (await call(app.url, 'get', '/api/staff/room?roomId=nowhere', { session: staff })).status,
+        404,
+      );
+    });
+
     test('packages are found by name, unit, tracking number, carrier, state and date', async () => {
       await deliver([p1, w.alice], [p2, w.bob]);
       await observe('appeared', 5_000, 'A1-1', 1);
