@@ -12,7 +12,8 @@ const adminRoutes = everyRoute.filter((r) => r.role === 'admin');
 const changingRoutes = everyRoute.filter((r) => r.method !== 'get');
 // Any well-formed id: the guard must refuse before the route looks anything up.
 const concrete = (path: string) => path.replace(/:[a-zA-Z]+Id/g, uuid(999)).replace(':roomId', 'ledger-room');
-const userLockoutMs = 1500;
+// Long enough that a loaded machine still makes the five attempts inside it.
+const userLockoutMs = 2500;
 
 /** Nothing that helps an attacker: no stack frames, no SQL, no file paths, no driver names. */
 function assertNoInternals(text: string) {
