@@ -323,6 +323,33 @@ describe('kiosk end to end', { timeout: 170_000 }, () => {
     assert.equal(locator.laser.on, false, 'the laser is off again');
   });
 
+  test("a resident who takes a neighbour's package is told at once and shown where theirs is", async () => {
+    const [, mine, neighbours] = labels as [LabelTruth, LabelTruth, LabelTruth];
+    const key = (l: LabelTruth) => l.tracking.value.replace(/\s/g, '');
+    const resident = demoResidents().find(
+      (r) => r.firstName === mine.recipient.firstName && r.lastName === mine.recipient.lastName,
+    )!;
+    const pin = await pickupPinSentTo(join(folder.path, 'mail', 'sms'), resident.phone);
+    await page.click('[data-testid="done"]');
+    await screen('idle');
+    await page.click('[data-testid="start-pickup"]');
+    await pressPin(pin);
+    await screen('pickup');
+    assert.equal(await page.textContent('[data-testid="slot-id"]'), placedSlots.get(key(mine)));
+
+    await simulator('/scene/take', { slotId: placedSlots.get(key(neighbours)) });
+    await screen('wrong-package');
+    const words = (await page.textContent('#screen')) ?? '';
+    assert.ok(words.includes(placedSlots.get(key(neighbours))!), `names where to put it back: ${words}`);
+    assert.ok(words.includes(placedSlots.get(key(mine))!), `names where theirs is: ${words}`);
+    await shoot('wrong-package');
+
+    await page.click('[data-testid="back"]');
+    await screen('pickup');
+    await simulator('/scene/take', { slotId: placedSlots.get(key(mine)) });
+    await screen('pickup-done');
+  });
+
   test('a scanned QR code that is not ours is refused at the kiosk and opens no pickup', async () => {
     await page.click('[data-testid="done"]');
     await screen('idle');

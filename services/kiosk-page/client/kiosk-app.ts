@@ -751,8 +751,12 @@ function wrongPackageView(message: WrongPackage, back: Extract<Screen, { name: '
       class: 'lead',
       text: `Please put it back on ${message.slotId}. Yours ${message.expectedSlotIds.length === 1 ? 'is' : 'are'} on ${message.expectedSlotIds.join(', ')}.`,
     }),
-    roomMapView(message.map),
-    bigButton('Back to my package', () => show(back), 'primary', 'back'),
+    h(
+      'div',
+      { class: 'wrong-row' },
+      roomMapView(message.map),
+      bigButton('Back to my package', () => show(back), 'primary', 'back'),
+    ),
   );
 }
 
