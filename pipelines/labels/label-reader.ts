@@ -214,7 +214,10 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
       if ((!found || partlyChecked) && best && second) {
         const upright = rotateQuarterTurns(rectified.image, best.turns);
         const again: string[] = [];
+        const hints = findCarrier(texts);
         for (const line of trackingLines(lines)) {
+          // The kiosk waits for this: stop at the first line that gives a number.
+          if (again.length > 0 && findTrackingNumbers(again, hints).length > 0) break;
           const crop = await lineCrop(upright, line.box);
           const result = second.recognizeLine
             ? await second.recognizeLine(crop, { characters: trackingAlphabet })
@@ -228,7 +231,7 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
           );
         }
         if (found && partlyChecked) {
-          const [better] = findTrackingNumbers(again, findCarrier(texts));
+          const [better] = findTrackingNumbers(again, hints);
           if (better) {
             const { read: _read, line: _line, grouped: _grouped, ...tracking } = better;
             fields = { ...fields, tracking: { ...tracking, source: 'ocr' }, carrier: tracking.carrier };

@@ -203,6 +203,8 @@ export type SessionView =
       packages: PackageView[];
       pickedUpIds: string[];
       expiresAtMs: number;
+      /** The room with the slots still to visit highlighted: a reloaded kiosk draws it again. */
+      map: RoomMap;
     };
 
 type Reply = { replyTo?: string };

@@ -877,6 +877,12 @@ export class KioskServer {
       packages: session.packages,
       pickedUpIds: session.pickedUpIds,
       expiresAtMs: session.expiresAtMs,
+      map: this.mapOf(
+        session.packages
+          .filter((p) => !session.pickedUpIds.includes(p.packageId))
+          .map((p) => p.slotId)
+          .filter((s): s is string => s !== null),
+      ),
     };
   }
 }

@@ -73,7 +73,7 @@ const connection = new KioskConnection({
         show({
           name: 'pickup',
           packages: current.packages,
-          map: lastMap,
+          map: current.map,
           pickedUpIds: current.pickedUpIds,
           pointingSlotId: null,
         });
