@@ -34,10 +34,24 @@ export interface RoomPipelineHealth {
   detections: { completed: number; superseded: number; pending: number };
 }
 
+/** What the cameras found on the shelves at their first look, before any change was reported. */
+export interface RoomStock {
+  /** Objects per slot, for every slot a camera that took stock watches (0 for an empty one). */
+  counts: Record<string, number>;
+  /** Cameras that took stock; a slot only the others watch is not in `counts`. */
+  cameraIds: string[];
+}
+
 export interface RoomPipeline {
   /** Hot: subscribing starts every camera; the last unsubscribe stops them. */
   readonly observations$: Observable<PipelineObservation>;
   health(): RoomPipelineHealth;
+  /**
+   * The room's stock once every camera has taken its first look, or those that did when
+   * `timeoutMs` runs out (a camera that is down does not hold up the others). After a restart
+   * the ledger checks what it rebuilt from the database against this.
+   */
+  stock(timeoutMs: number): Promise<RoomStock>;
 }
 
 /**
@@ -65,6 +79,22 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
     return { source, pipeline: new CameraPipeline({ ...options.camera, camera, scheduler }) };
   });
 
+  // Which cameras have taken stock, and who waits for all of them to.
+  const stocked = new Set<string>();
+  const stockWaiters = new Set<() => void>();
+  const stockTaken = (cameraId: string) => {
+    stocked.add(cameraId);
+    if (stocked.size === sources.length) for (const wake of stockWaiters) wake();
+  };
+  const stockNow = (): RoomStock => {
+    const counts: Record<string, number> = {};
+    for (const camera of layout.cameras) {
+      if (!stocked.has(camera.id)) continue;
+      for (const slotId of Object.keys(camera.slots)) counts[slotId] = fusion.roomCount(slotId);
+    }
+    return { counts, cameraIds: [...stocked].sort() };
+  };
+
   const raw$ = new Observable<{ observation: RoomObservation | PipelineObservation; frame?: CameraFrame }>(
     (subscriber) => {
       const online = new Map<string, boolean>();
@@ -84,6 +114,7 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
             } else count.skipped++;
             for (const event of processed.events) metrics?.motionEvents.inc({ ...label, kind: event.kind });
             for (const stock of processed.baseline ?? []) fusion.seed(stock);
+            if (processed.baseline) stockTaken(source.cameraId);
             for (const observation of processed.observations) {
               const merged = fusion.add(observation);
               if (merged) subscriber.next({ observation: merged, frame });
@@ -193,6 +224,17 @@ export function createRoomPipeline(options: RoomPipelineOptions): RoomPipeline {
 
   return {
     observations$,
+    stock: (timeoutMs) =>
+      new Promise<RoomStock>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          stockWaiters.delete(done);
+          resolve(stockNow());
+        };
+        const timer = setTimeout(done, timeoutMs);
+        if (stocked.size === sources.length) done();
+        else stockWaiters.add(done);
+      }),
     health: () => ({
       cameras: sources.map(({ source }) => ({ ...source.health(), ...counters.get(source.cameraId)! })),
       detections: { ...scheduler.stats, pending: scheduler.pending },

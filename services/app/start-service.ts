@@ -243,6 +243,25 @@ export async function startService(
       metrics: createLedgerMetrics(metrics.registry),
     });
     started.push(() => ledger.stop());
+    // What the ledger rebuilt from the database is checked against the cameras' first look:
+    // a package taken or left while the service was down becomes a state_mismatch flag.
+    if (pipeline) {
+      void pipeline
+        .stock(config.pipeline.stockTimeoutMs)
+        .then(async ({ counts, cameraIds }) => {
+          if (cameraIds.length === 0) {
+            logger.warn('no camera took stock of the shelves: the room state is not checked after the start');
+            return;
+          }
+          const step = await ledger.reconcile(counts);
+          const flags = step.decisions.filter((d) => d.type === 'flag_raised').length;
+          logger.info(
+            { cameras: cameraIds, slots: Object.keys(counts).length, flags },
+            'room state checked against the cameras',
+          );
+        })
+        .catch((error: Error) => logger.error({ error: error.message }, 'room state check failed'));
+    }
     // Staff actions change rows under the ledger: it re-reads them after each one.
     staffReview.connectLedger(ledger);
     // The OCR engines warm up in the background: the first label waits for them, the start does not.

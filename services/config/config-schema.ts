@@ -219,6 +219,13 @@ export const serviceConfigSchema = z
         /** Watch the simulated cameras with the room pipeline (the ledger and the kiosk run either way). */
         enabled: booleanLike.default(true),
         detectorModel: z.string().trim().min(1).optional(),
+        /** How long the start waits for every camera's first look before checking the room state. */
+        stockTimeoutMs: z.coerce
+          .number({ error: 'must be a number of milliseconds from 1000 to 600000' })
+          .int('must be a number of milliseconds from 1000 to 600000')
+          .min(1000, 'must be a number of milliseconds from 1000 to 600000')
+          .max(600_000, 'must be a number of milliseconds from 1000 to 600000')
+          .default(15_000),
       })
       .strict()
       .prefault({}),
@@ -316,6 +323,11 @@ export const environmentSettings = [
     env: 'PARCELROOM_DETECTOR_MODEL',
     path: ['pipeline', 'detectorModel'],
     doc: 'Package detector ONNX file',
+  },
+  {
+    env: 'PARCELROOM_STOCK_TIMEOUT_MS',
+    path: ['pipeline', 'stockTimeoutMs'],
+    doc: 'Wait at start for the cameras’ first look before checking the room state',
   },
   { env: 'PARCELROOM_NOTIFICATIONS', path: ['notifications', 'enabled'], doc: 'Run the notification worker' },
   { env: 'PARCELROOM_MAIL_FROM', path: ['notifications', 'fromAddress'], doc: 'From address of emails' },

@@ -3,14 +3,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, Subject, take, toArray } from 'rxjs';
 import { loadLayoutFile, type RoomLayout } from '../../calibration/index.ts';
 import { createPackageDetector } from '../../models/index.ts';
 import {
+  type CameraFrame,
+  type CameraSource,
   createPipelineMetrics,
   createRoomPipeline,
   mjpegHttpSource,
   type PipelineObservation,
+  simulatorSource,
 } from '../../pipelines/index.ts';
 import { openSimulatedRoom, startSimulatorServer } from '../../simulator/index.ts';
 
@@ -171,6 +174,71 @@ describe('room pipeline: faults', () => {
       subscription.unsubscribe();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await detector.close();
+    }
+  });
+
+  test('takes stock of the shelves at the first look: what every slot holds, before any change is told', async () => {
+    // Scenario 03 starts with packages on A3-3, A3-2 and B2-1; nothing moves in its first second.
+    const room = await openSimulatedRoom({ layout, scenario: '03-pickup-with-session' });
+    const detector = await createPackageDetector();
+    const pipeline = createRoomPipeline({
+      layout,
+      detector,
+      evidence: false,
+      sources: room.cameraIds.map((id) => simulatorSource(room, id, 10)),
+    });
+    const told: PipelineObservation[] = [];
+    const subscription = pipeline.observations$.subscribe((o) => told.push(o));
+    try {
+      const stock = await pipeline.stock(20_000);
+      assert.deepEqual(stock.cameraIds, [...room.cameraIds].sort());
+      const occupied = Object.entries(stock.counts)
+        .filter(([, n]) => n > 0)
+        .map(([slot, n]) => `${slot}:${n}`)
+        .sort();
+      assert.deepEqual(occupied, ['A3-2:1', 'A3-3:1', 'B2-1:1']);
+      // Every slot of the room is watched by some camera and counted, the empty ones as 0.
+      assert.equal(Object.keys(stock.counts).length, 60);
+      assert.equal(told.filter((o) => o.kind === 'appeared').length, 0);
+    } finally {
+      subscription.unsubscribe();
+      await detector.close();
+    }
+  });
+
+  test('reports the stock of the cameras that looked when one of them never delivers', async () => {
+    const room = await openSimulatedRoom({ layout, seed: 4 });
+    const detector = await createPackageDetector({ modelPath: 'tests/fixtures/tiny-detector.onnx' });
+    // A camera that is connected in name only: it never sends a frame.
+    const silent: CameraSource = {
+      cameraId: 'cam-3',
+      frames$: new Subject<CameraFrame>(),
+      health: () => ({
+        cameraId: 'cam-3',
+        state: 'connecting',
+        fps: 0,
+        lastFrameAgeMs: undefined,
+        frames: 0,
+        reconnects: 0,
+        corruptFrames: 0,
+        lastError: undefined,
+      }),
+    };
+    const pipeline = createRoomPipeline({
+      layout,
+      detector,
+      evidence: false,
+      sources: [simulatorSource(room, 'cam-1', 10), silent],
+    });
+    const subscription = pipeline.observations$.subscribe();
+    try {
+      const stock = await pipeline.stock(1500);
+      assert.deepEqual(stock.cameraIds, ['cam-1']);
+      const cam1Slots = Object.keys(layout.cameras.find((c) => c.id === 'cam-1')!.slots).sort();
+      assert.deepEqual(Object.keys(stock.counts).sort(), cam1Slots);
+    } finally {
+      subscription.unsubscribe();
       await detector.close();
     }
   });
