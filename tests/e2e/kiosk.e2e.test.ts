@@ -10,6 +10,7 @@ import { demoCouriers, demoResidents } from '../../services/seed/index.ts';
 import { generateLabel, type LabelTruth } from '../../simulator/index.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { createScratchDatabase, createScratchFolder, type ScratchDatabase } from '../support/databases.ts';
+import { screenshotFolder } from '../support/screenshots.ts';
 import { repoRoot, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 
 /**
@@ -19,7 +20,7 @@ import { repoRoot, type ServiceProcess, startServiceProcess } from '../support/s
  * while the laser points at it. Each kiosk screen is saved under docs/images/.
  */
 
-const screenshotsDir = join(repoRoot, 'docs/images');
+const screenshotsDir = screenshotFolder();
 const waitMs = 30_000;
 /** One slot on each unit (middle, low, high), where a courier would put things. */
 const shelfSpots = ['C3-2', 'A2-3', 'B4-1'];

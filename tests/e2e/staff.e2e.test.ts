@@ -18,10 +18,11 @@ import {
 } from '../../services/store/index.ts';
 import { openSimulatedRoom, type SimulatedRoom } from '../../simulator/index.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { screenshotFolder } from '../support/screenshots.ts';
 import { repoRoot, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 
 const layoutFile = join(repoRoot, 'calibration/rooms/demo-room.yaml');
-const screenshots = join(repoRoot, 'docs/images');
+const screenshots = screenshotFolder();
 const password = 'front-desk-password';
 // Valid UUIDs whose first eight digits (what summaries show) differ.
 const id = (n: number) =>
