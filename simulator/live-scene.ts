@@ -37,6 +37,11 @@ export interface PlaceOptions {
   kind?: PackageKind | undefined;
   /** Whether the courier registered it at the kiosk (ground truth only; the room does not know). */
   registered?: boolean | undefined;
+  /**
+   * Already on the shelf at `nowMs`, with nobody bringing it: a room set up as it was before
+   * the simulator started (the demo mirrors the shelves the database records).
+   */
+  alreadyThere?: boolean | undefined;
 }
 
 /** A live command the room cannot carry out; `code` says which rule it broke. */
@@ -152,7 +157,17 @@ export class LiveScene {
       yawDeg: Math.round(random.between(-6, 6)),
       leanDeg: flat ? Math.round(random.between(8, 16)) : 0,
     };
-    const receipt = this.startPerson('place', slot, id, nowMs, this.reachTarget(pose, appearance), random);
+    const receipt: LiveActionReceipt = options.alreadyThere
+      ? {
+          action: 'place',
+          slotId,
+          packageId: id,
+          personId: '',
+          startMs: nowMs,
+          changesAtMs: nowMs,
+          doneAtMs: nowMs,
+        }
+      : this.startPerson('place', slot, id, nowMs, this.reachTarget(pose, appearance), random);
     this.packages.push({
       id,
       slotId,

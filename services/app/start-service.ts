@@ -10,7 +10,12 @@ import {
   type RoomPipeline,
   simulatorSource,
 } from '../../pipelines/index.ts';
-import { openSimulatedRoom, type SimulatorServer, startSimulatorServer } from '../../simulator/index.ts';
+import {
+  liveScenarioName,
+  openSimulatedRoom,
+  type SimulatorServer,
+  startSimulatorServer,
+} from '../../simulator/index.ts';
 import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
@@ -190,6 +195,29 @@ export async function startService(
         scenario: config.simulator.scenario,
         loop: true,
       });
+      // The simulated room keeps nothing across restarts; a live demo room is set up as the
+      // database records its shelves, so that the start-up check finds them where they were.
+      if (config.simulator.scenario === liveScenarioName) {
+        const { rows } = await db.query<{ id: string; slot_id: string; registered: boolean }>(
+          `SELECT id::text, slot_id, true AS registered FROM packages WHERE room_id = $1 AND state = 'placed'
+           UNION ALL
+           SELECT id::text, slot_id, false FROM room_objects WHERE room_id = $1 AND vanished_at IS NULL`,
+          [room.id],
+        );
+        for (const row of rows) {
+          try {
+            simulatedRoom.place(row.slot_id, 0, {
+              packageId: row.id,
+              registered: row.registered,
+              alreadyThere: true,
+            });
+          } catch {
+            // Two recorded on one slot: the simulator shows one; the check flags the other.
+          }
+        }
+        if (rows.length)
+          logger.info({ packages: rows.length }, 'simulated shelves set up as the database records them');
+      }
       simulator = await startSimulatorServer({
         room: simulatedRoom,
         fps: config.simulator.fps,
