@@ -172,6 +172,19 @@ export async function startService(
         kioskPage.router,
       ),
       staffReview,
+      readinessDetails: () => ({
+        hwController: locatorClient?.linkState ?? 'not_configured',
+        ...(pipelineHealth
+          ? {
+              cameras: Object.fromEntries(
+                Object.entries(pipelineHealth()).map(([id, health]) => [
+                  id,
+                  (health as { state: string }).state,
+                ]),
+              ),
+            }
+          : {}),
+      }),
     });
     server = createServer(app);
     // Slow or stalled clients must not hold sockets forever.

@@ -7,7 +7,7 @@ import type { PhotoLinks } from '../notifications/index.ts';
 import { createStaffReview, type StaffReview } from '../staff/index.ts';
 import type { Store } from '../store/index.ts';
 import { errorHandler, notFoundHandler } from './error-handling.ts';
-import { healthRoutes } from './health-routes.ts';
+import { healthRoutes, type ReadinessDetails } from './health-routes.ts';
 import { photoLinkRoutes } from './photo-link-routes.ts';
 import { roomRoutes } from './room-routes.ts';
 
@@ -22,6 +22,8 @@ export interface AppDependencies {
   kioskPage?: Router | undefined;
   /** The staff sign-in, page and API; built with defaults when absent. It also guards `/api`. */
   staffReview?: StaffReview | undefined;
+  /** More for /readyz to report (hardware link, cameras); see ReadinessDetails. */
+  readinessDetails?: ReadinessDetails | undefined;
 }
 
 export function createApp({
@@ -32,6 +34,7 @@ export function createApp({
   photoLinks,
   staffReview,
   kioskPage,
+  readinessDetails,
 }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -74,7 +77,7 @@ export function createApp({
     next();
   });
   app.use(express.json({ limit: `${bodyLimitKb}kb` }));
-  app.use(healthRoutes(store, metrics));
+  app.use(healthRoutes(store, metrics, readinessDetails));
   const staff = staffReview ?? createStaffReview({ store, logger });
   app.use(staff.router);
   // The room API shows who gets which parcel: staff only, like the rest of `/api`.

@@ -2,7 +2,14 @@ import { Router } from 'express';
 import type { ServiceMetrics } from '../metrics/index.ts';
 import type { Store } from '../store/index.ts';
 
-export function healthRoutes(store: Store, metrics: ServiceMetrics): Router {
+/**
+ * What else the room depends on, for /readyz to report: the hardware link and the cameras.
+ * Informational: the service takes deliveries with the laser or a camera down, so only the
+ * database decides readiness.
+ */
+export type ReadinessDetails = () => Record<string, unknown>;
+
+export function healthRoutes(store: Store, metrics: ServiceMetrics, details?: ReadinessDetails): Router {
   const router = Router();
   // Liveness says only that the process serves HTTP; orchestrators restart it when this fails.
   router.get('/healthz', (_req, res) => {
@@ -13,7 +20,7 @@ export function healthRoutes(store: Store, metrics: ServiceMetrics): Router {
     metrics.databaseUp.set(database ? 1 : 0);
     res.status(database ? 200 : 503).json({
       status: database ? 'ready' : 'unavailable',
-      checks: { database: database ? 'ok' : 'unreachable' },
+      checks: { database: database ? 'ok' : 'unreachable', ...details?.() },
     });
   });
   router.get('/metrics', async (_req, res) => {

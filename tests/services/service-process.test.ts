@@ -52,6 +52,12 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
         const ready = await getJson(`${service.url}/readyz`);
         assert.equal(ready.status, 200);
         assert.equal(ready.body.checks.database, 'ok');
+        // The demo's hardware link and cameras are reported, but do not decide readiness.
+        assert.ok(
+          ['connecting', 'up', 'down'].includes(ready.body.checks.hwController),
+          ready.body.checks.hwController,
+        );
+        assert.deepEqual(Object.keys(ready.body.checks.cameras).sort(), ['cam-1', 'cam-2', 'cam-3']);
 
         const metrics = await (await fetch(`${service.url}/metrics`)).text();
         assert.match(metrics, /parcelroom_process_cpu_seconds_total/);
