@@ -529,7 +529,33 @@ async function applyPackageChange(
       JSON.stringify({ ...events.payload, by: 'staff', staffUserId, flagId }),
     ],
   );
-  return rows[0]!.id;
+  const eventId = rows[0]!.id;
+  // The resident hears of a pickup staff recorded as of one the cameras saw.
+  if (change.kind === 'pick_up' && change.slotId && change.residentId) {
+    const { rows: resident } = await tx.query<{ email: string | null; phone: string | null }>(
+      'SELECT email, phone FROM residents WHERE id = $1',
+      [change.residentId],
+    );
+    const payload = JSON.stringify({
+      packageId: change.packageId,
+      slotId: change.slotId,
+      residentId: change.residentId,
+      roomId,
+      pickedUpAt: new Date().toISOString(),
+    });
+    for (const [channel, recipient] of [
+      ['email', resident[0]?.email],
+      ['sms', resident[0]?.phone],
+    ] as const) {
+      if (!recipient) continue;
+      await tx.query(
+        `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
+         VALUES ($1, $2, $3, 'package_picked_up', $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
+        [eventId, channel, recipient, payload, `${eventId}:${channel}:${recipient}`],
+      );
+    }
+  }
+  return eventId;
 }
 
 function escapeLike(text: string): string {

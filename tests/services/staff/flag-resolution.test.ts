@@ -310,6 +310,15 @@ for (const kind of ['server', 'embedded'] as BackendKind[])
         [p1],
       );
       assert.deepEqual(rows, [{ slot_id: 'A2-1', resident_id: w.alice, session_id: null }]);
+      // Alice hears of it as of a pickup the cameras saw: once per channel she has.
+      const outbox = await w.db.query<{ template: string; payload: { slotId: string; residentId: string } }>(
+        `SELECT o.template, o.payload FROM notification_outbox o JOIN events e ON e.id = o.event_id
+         WHERE e.package_id = $1 AND o.template = 'package_picked_up'`,
+        [p1],
+      );
+      assert.ok(outbox.rows.length >= 1, 'a picked-up message is queued');
+      for (const row of outbox.rows)
+        assert.deepEqual([row.payload.slotId, row.payload.residentId], ['A2-1', w.alice]);
     });
 
     test('wrong_pickup, handed to the resident who took it: picked up by them', async () => {
