@@ -14,6 +14,7 @@ export {
   pointInPolygon,
   polygonArea,
   polygonsOverlap,
+  rectangleCorners,
   segmentsIntersect,
   signedArea,
 } from './polygon.ts';

@@ -214,3 +214,23 @@ export function minAreaRectangle(hull: readonly Point2[]): {
   const { centre, width, height, angleRad } = best;
   return { centre, width, height, angleRad };
 }
+
+/** Corners clockwise on screen (y down) from the one that is top-left when the box is level. */
+export function rectangleCorners(box: {
+  centre: Point2;
+  width: number;
+  height: number;
+  angleRad: number;
+}): [Point2, Point2, Point2, Point2] {
+  const ux = (Math.cos(box.angleRad) * box.width) / 2;
+  const uy = (Math.sin(box.angleRad) * box.width) / 2;
+  const vx = (-Math.sin(box.angleRad) * box.height) / 2;
+  const vy = (Math.cos(box.angleRad) * box.height) / 2;
+  const [cx, cy] = box.centre;
+  return [
+    [cx - ux - vx, cy - uy - vy],
+    [cx + ux - vx, cy + uy - vy],
+    [cx + ux + vx, cy + uy + vy],
+    [cx - ux + vx, cy - uy + vy],
+  ];
+}

@@ -5,7 +5,15 @@
  * grow it back out (the model is trained to predict a shrunken text kernel).
  */
 
-import { convexHull, minAreaRectangle, type Point2 } from '../../calibration/geometry/index.ts';
+import {
+  convexHull,
+  minAreaRectangle,
+  type Point2,
+  rectangleCorners,
+} from '../../calibration/geometry/index.ts';
+
+// Kept importable from here: the OCR code and its tests name it with the text boxes.
+export { rectangleCorners };
 
 /** A rotated rectangle; `width` runs along `angleRad`, which is within ±π/4 of horizontal. */
 export interface RotatedBox {
@@ -171,24 +179,4 @@ function meanInside(
     }
   }
   return count === 0 ? 0 : sum / count;
-}
-
-/** Corners clockwise on screen (y down) from the one that is top-left when the box is level. */
-export function rectangleCorners(box: {
-  centre: Point2;
-  width: number;
-  height: number;
-  angleRad: number;
-}): [Point2, Point2, Point2, Point2] {
-  const ux = (Math.cos(box.angleRad) * box.width) / 2;
-  const uy = (Math.sin(box.angleRad) * box.width) / 2;
-  const vx = (-Math.sin(box.angleRad) * box.height) / 2;
-  const vy = (Math.cos(box.angleRad) * box.height) / 2;
-  const [cx, cy] = box.centre;
-  return [
-    [cx - ux - vx, cy - uy - vy],
-    [cx + ux - vx, cy + uy - vy],
-    [cx + ux + vx, cy + uy + vy],
-    [cx - ux + vx, cy - uy + vy],
-  ];
 }

@@ -4,6 +4,7 @@ import {
   minAreaRectangle,
   type Point2,
   polygonArea,
+  rectangleCorners,
 } from '../../calibration/index.ts';
 import type { RawImage } from '../../models/index.ts';
 import { warpPerspective } from './perspective-warp.ts';
@@ -248,15 +249,33 @@ function printRectangle(
 
 /** Binary dilation by a (2r+1)² square, with an integral image. */
 function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
-  const integral = new Uint32Array((w + 1) * (h + 1));
+  const out = new Uint8Array(w * h);
+  forEachWindow(mask, w, h, r, (i, sum) => {
+    out[i] = sum > 0 ? 1 : 0;
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` for every pixel with the sum of `values` over the (2r+1)² square around it
+ * (cut at the image's edges) and that square's area, in one pass over an integral image.
+ */
+function forEachWindow(
+  values: Uint8Array,
+  w: number,
+  h: number,
+  r: number,
+  visit: (index: number, sum: number, area: number) => void,
+): void {
+  const stride = w + 1;
+  const integral = new Float64Array(stride * (h + 1));
   for (let y = 0; y < h; y++) {
     let rowSum = 0;
     for (let x = 0; x < w; x++) {
-      rowSum += mask[y * w + x]!;
-      integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1]! + rowSum;
+      rowSum += values[y * w + x]!;
+      integral[(y + 1) * stride + x + 1] = integral[y * stride + x + 1]! + rowSum;
     }
   }
-  const out = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     const y0 = Math.max(0, y - r);
     const y1 = Math.min(h, y + r + 1);
@@ -264,34 +283,13 @@ function dilate(mask: Uint8Array, w: number, h: number, r: number): Uint8Array {
       const x0 = Math.max(0, x - r);
       const x1 = Math.min(w, x + r + 1);
       const sum =
-        integral[y1 * (w + 1) + x1]! -
-        integral[y0 * (w + 1) + x1]! -
-        integral[y1 * (w + 1) + x0]! +
-        integral[y0 * (w + 1) + x0]!;
-      out[y * w + x] = sum > 0 ? 1 : 0;
+        integral[y1 * stride + x1]! -
+        integral[y0 * stride + x1]! -
+        integral[y1 * stride + x0]! +
+        integral[y0 * stride + x0]!;
+      visit(y * w + x, sum, (y1 - y0) * (x1 - x0));
     }
   }
-  return out;
-}
-
-/** The four corners of a rotated rectangle, clockwise from the one at the (−u, −v) end. */
-function rectangleCorners(rect: {
-  centre: Point2;
-  width: number;
-  height: number;
-  angleRad: number;
-}): Point2[] {
-  const [cx, cy] = rect.centre;
-  const ux = Math.cos(rect.angleRad);
-  const uy = Math.sin(rect.angleRad);
-  const hw = rect.width / 2;
-  const hh = rect.height / 2;
-  return [
-    [cx - ux * hw + uy * hh, cy - uy * hw - ux * hh],
-    [cx + ux * hw + uy * hh, cy + uy * hw - ux * hh],
-    [cx + ux * hw - uy * hh, cy + uy * hw + ux * hh],
-    [cx - ux * hw - uy * hh, cy - uy * hw + ux * hh],
-  ];
 }
 
 /** How label-like a bright region is, 0..1 (see paperRegion). */
@@ -387,31 +385,11 @@ const inkEdgeLevels = 60;
 
 /** Whiteness minus the neighbourhood's mean, centred on 128: uneven light cancels out. */
 function relativeWhiteness(whiteness: Uint8Array, w: number, h: number): Uint8Array {
-  const integral = new Float64Array((w + 1) * (h + 1));
-  for (let y = 0; y < h; y++) {
-    let rowSum = 0;
-    for (let x = 0; x < w; x++) {
-      rowSum += whiteness[y * w + x]!;
-      integral[(y + 1) * (w + 1) + x + 1] = integral[y * (w + 1) + x + 1]! + rowSum;
-    }
-  }
   const r = Math.max(8, Math.round(Math.max(w, h) / 5));
   const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    const y0 = Math.max(0, y - r);
-    const y1 = Math.min(h, y + r + 1);
-    for (let x = 0; x < w; x++) {
-      const x0 = Math.max(0, x - r);
-      const x1 = Math.min(w, x + r + 1);
-      const sum =
-        integral[y1 * (w + 1) + x1]! -
-        integral[y0 * (w + 1) + x1]! -
-        integral[y1 * (w + 1) + x0]! +
-        integral[y0 * (w + 1) + x0]!;
-      const mean = sum / ((y1 - y0) * (x1 - x0));
-      out[y * w + x] = Math.max(0, Math.min(255, 128 + 2 * (whiteness[y * w + x]! - mean)));
-    }
-  }
+  forEachWindow(whiteness, w, h, r, (i, sum, area) => {
+    out[i] = Math.max(0, Math.min(255, 128 + 2 * (whiteness[i]! - sum / area)));
+  });
   return out;
 }
 
