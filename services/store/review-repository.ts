@@ -1,3 +1,4 @@
+import { enqueueResidentNotifications } from '../notifications/outbox-repository.ts';
 import type { Database, Queryable } from './database.ts';
 import { createEventLog } from './event-log.ts';
 import type { PackageState } from './package-repository.ts';
@@ -532,28 +533,17 @@ async function applyPackageChange(
   const eventId = rows[0]!.id;
   // The resident hears of a pickup staff recorded as of one the cameras saw.
   if (change.kind === 'pick_up' && change.slotId && change.residentId) {
-    const { rows: resident } = await tx.query<{ email: string | null; phone: string | null }>(
-      'SELECT email, phone FROM residents WHERE id = $1',
-      [change.residentId],
-    );
-    const payload = JSON.stringify({
-      packageId: change.packageId,
-      slotId: change.slotId,
+    await enqueueResidentNotifications(tx, {
+      eventId,
+      template: 'package_picked_up',
       residentId: change.residentId,
-      roomId,
-      pickedUpAt: new Date().toISOString(),
+      payload: {
+        packageId: change.packageId,
+        slotId: change.slotId,
+        roomId,
+        pickedUpAt: new Date().toISOString(),
+      },
     });
-    for (const [channel, recipient] of [
-      ['email', resident[0]?.email],
-      ['sms', resident[0]?.phone],
-    ] as const) {
-      if (!recipient) continue;
-      await tx.query(
-        `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
-         VALUES ($1, $2, $3, 'package_picked_up', $4, $5) ON CONFLICT (dedupe_key) DO NOTHING`,
-        [eventId, channel, recipient, payload, `${eventId}:${channel}:${recipient}`],
-      );
-    }
   }
   return eventId;
 }
