@@ -126,9 +126,11 @@ export function createPeopleRepository(db: Database) {
 
 export type PeopleRepository = ReturnType<typeof createPeopleRepository>;
 
-const residentColumns = 'id, apartment, first_name, last_name, email, phone, active';
+// Rows and their mapping, shared with the staff repository that edits the same tables.
+export const residentColumns = 'id, apartment, first_name, last_name, email, phone, active';
+export const courierColumns = 'id, name, company, rfid_tag, active';
 
-interface ResidentRow {
+export interface ResidentRow {
   id: string;
   apartment: string;
   first_name: string;
@@ -138,7 +140,7 @@ interface ResidentRow {
   active: boolean;
 }
 
-interface CourierRow {
+export interface CourierRow {
   id: string;
   name: string;
   company: string;
@@ -146,7 +148,7 @@ interface CourierRow {
   active: boolean;
 }
 
-interface StaffRow {
+export interface StaffRow {
   id: string;
   username: string;
   display_name: string;
@@ -154,7 +156,7 @@ interface StaffRow {
   disabled: boolean;
 }
 
-function toResident(r: ResidentRow): Resident {
+export function toResident(r: ResidentRow): Resident {
   return {
     id: r.id,
     apartment: r.apartment,
@@ -166,10 +168,10 @@ function toResident(r: ResidentRow): Resident {
   };
 }
 
-function toCourier(r: CourierRow): Courier {
+export function toCourier(r: CourierRow): Courier {
   return { id: r.id, name: r.name, company: r.company, rfidTag: r.rfid_tag, active: r.active };
 }
 
-function toStaff(r: StaffRow): StaffUser {
+export function toStaff(r: StaffRow): StaffUser {
   return { id: r.id, username: r.username, displayName: r.display_name, role: r.role, disabled: r.disabled };
 }

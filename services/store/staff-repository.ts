@@ -1,5 +1,18 @@
 import type { Database, Queryable } from './database.ts';
-import type { Courier, Resident, StaffRole, StaffUser } from './people-repository.ts';
+import {
+  type Courier,
+  type CourierRow,
+  courierColumns,
+  type Resident,
+  type ResidentRow,
+  residentColumns,
+  type StaffRole,
+  type StaffRow,
+  type StaffUser,
+  toCourier,
+  toResident,
+  toStaff,
+} from './people-repository.ts';
 import { NotFoundError, StoreError } from './store-error.ts';
 
 export interface StaffSession {
@@ -221,53 +234,4 @@ export function uniqueViolation(error: unknown, constraint: string, message: str
   if (e.code === '23505' && (e.constraint === constraint || e.constraint === undefined))
     return new StoreError(message);
   return error;
-}
-
-const residentColumns = 'id, apartment, first_name, last_name, email, phone, active';
-const courierColumns = 'id, name, company, rfid_tag, active';
-
-interface ResidentRow {
-  id: string;
-  apartment: string;
-  first_name: string;
-  last_name: string;
-  email: string | null;
-  phone: string | null;
-  active: boolean;
-}
-
-interface CourierRow {
-  id: string;
-  name: string;
-  company: string;
-  rfid_tag: string | null;
-  active: boolean;
-}
-
-interface StaffRow {
-  id: string;
-  username: string;
-  display_name: string;
-  role: StaffRole;
-  disabled: boolean;
-}
-
-function toResident(r: ResidentRow): Resident {
-  return {
-    id: r.id,
-    apartment: r.apartment,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    email: r.email,
-    phone: r.phone,
-    active: r.active,
-  };
-}
-
-function toCourier(r: CourierRow): Courier {
-  return { id: r.id, name: r.name, company: r.company, rfidTag: r.rfid_tag, active: r.active };
-}
-
-function toStaff(r: StaffRow): StaffUser {
-  return { id: r.id, username: r.username, displayName: r.display_name, role: r.role, disabled: r.disabled };
 }
