@@ -184,14 +184,14 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
       const knownTurns = quarterTurnsFromBarcodes(barcodes);
       const landscape = rectified.image.width > rectified.image.height * 1.15;
       const tries = knownTurns !== undefined ? [knownTurns] : landscape ? [1, 3] : [0, 2];
-      let best: { lines: OcrLine[]; turns: number; score: number } | undefined;
+      let best: { lines: OcrLine[]; turns: number; score: number; upright: RawImage } | undefined;
       let ocrPasses = 0;
       for (const turns of tries) {
         const upright: RawImage = rotateQuarterTurns(rectified.image, turns);
         const result = await ocr.recognize(upright);
         ocrPasses++;
         const score = readability(result.lines);
-        if (!best || score > best.score) best = { lines: result.lines, turns, score };
+        if (!best || score > best.score) best = { lines: result.lines, turns, score, upright };
         // A reading that makes sense of a label-sized amount of text is not worth a second pass.
         if (score >= 60) break;
       }
@@ -212,13 +212,12 @@ export function createLabelReader(options: LabelReaderOptions): LabelReader {
       // one) is looked at again too, and the second reading wins when it also holds.
       const partlyChecked = found?.source === 'ocr' && partlyCheckedSchemes.has(found.scheme);
       if ((!found || partlyChecked) && best && second) {
-        const upright = rotateQuarterTurns(rectified.image, best.turns);
         const again: string[] = [];
         const hints = findCarrier(texts);
         for (const line of trackingLines(lines)) {
           // The kiosk waits for this: stop at the first line that gives a number.
           if (again.length > 0 && findTrackingNumbers(again, hints).length > 0) break;
-          const crop = await lineCrop(upright, line.box);
+          const crop = await lineCrop(best.upright, line.box);
           const result = second.recognizeLine
             ? await second.recognizeLine(crop, { characters: trackingAlphabet })
             : await second.recognize(crop);
