@@ -53,7 +53,6 @@ let busy = false;
 let camera: MediaStream | undefined;
 let doorTimer: ReturnType<typeof setTimeout> | undefined;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
-let lastMap: RoomMap | undefined;
 let pinDigits = '';
 
 const connection = new KioskConnection({
@@ -159,7 +158,6 @@ async function residentLogin(credentials: { pin: string } | { qrToken: string })
 }
 
 function startPickup(reply: PickupStarted): void {
-  lastMap = reply.map;
   show({ name: 'pickup', packages: reply.packages, map: reply.map, pickedUpIds: [], pointingSlotId: null });
 }
 
@@ -246,7 +244,6 @@ function handlePush(message: ServerMessage): void {
       }
       break;
     case 'placed':
-      lastMap = message.map;
       if (session.mode === 'courier')
         session = {
           ...session,
@@ -285,7 +282,6 @@ function handlePush(message: ServerMessage): void {
       }
       break;
     case 'wrong_package':
-      lastMap = message.map;
       if (screen.name === 'pickup') show({ name: 'wrong-package', message, back: screen });
       break;
     case 'pickup_ended':
