@@ -90,6 +90,14 @@ export async function startService(
   let pipelineHealth: (() => Record<string, unknown>) | undefined;
   // What the room runs on (ledger, kiosk, OCR, locator, simulator), stopped in reverse on a failed start.
   const started: Array<() => Promise<unknown>> = [];
+  // Outages are logged once each way; every part that needs the database reacts on its own.
+  let wasAway = false;
+  const availabilityLog = db.availability.changes$.subscribe((state) => {
+    metrics.databaseUp.set(state.available ? 1 : 0);
+    if (!state.available) logger.error({ reason: state.reason }, 'database unavailable');
+    else if (wasAway) logger.info('database available again');
+    wasAway = !state.available;
+  });
   try {
     logger.info({ database: db.kind, location: db.location }, 'database open');
     const migrations = await migrateToLatest(db, logger);
@@ -276,10 +284,18 @@ export async function startService(
       const running = pipeline;
       pipelineHealth = () => Object.fromEntries(running.health().cameras.map((c) => [c.cameraId, c]));
     }
+    const watching = pipeline;
     const ledger = await RoomLedgerService.start({
       roomId: room.id,
       repository: createLedgerRepository(db, { pickupCredentials }),
-      ...(pipeline ? { observations$: pipeline.observations$ } : {}),
+      availability: db.availability,
+      ...(watching
+        ? {
+            observations$: watching.observations$,
+            // After an outage that overflowed the held observations: what the cameras see now.
+            recheck: () => watching.stock(config.pipeline.stockTimeoutMs).then((stock) => stock.counts),
+          }
+        : {}),
       logger: logger.child({ component: 'ledger' }),
       metrics: createLedgerMetrics(metrics.registry),
     });
@@ -376,6 +392,7 @@ export async function startService(
           await locator?.stop();
           await simulator?.close();
           await notificationService.stop();
+          availabilityLog.unsubscribe();
           await db.close();
           logger.info('stopped');
         })();
@@ -387,6 +404,7 @@ export async function startService(
     server?.close();
     staffReview?.close();
     await notifications?.stop().catch(() => undefined);
+    availabilityLog.unsubscribe();
     await db.close().catch(() => undefined);
     throw error;
   }

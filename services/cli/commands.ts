@@ -49,7 +49,16 @@ export function buildProgram(): Command {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      service = await startService(config);
+      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      // Every timer, subscription and background promise handles its own failures; one that
+      // slipped through is a bug to log, not a reason to leave the room without its service.
+      process.on('unhandledRejection', (reason) =>
+        logger.error(
+          { err: reason instanceof Error ? reason : new Error(String(reason)) },
+          'unhandled rejection: a bug, the service carries on',
+        ),
+      );
+      service = await startService(config, { logger });
       if (pending) onSignal(pending);
     });
 

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
-import { NotFoundError } from '../store/index.ts';
+import { NotFoundError, unavailabilityReason } from '../store/index.ts';
 import { ApiError } from './api-error.ts';
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
@@ -32,6 +32,20 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   }
   if (error instanceof NotFoundError) {
     res.status(404).json({ error: { code: 'not_found', message: error.message } });
+    return;
+  }
+  if (unavailabilityReason(error) !== undefined) {
+    // Nothing was recorded; the same request works once the database is back.
+    req.log?.warn({ err: error }, 'request refused: the database is unavailable');
+    res
+      .status(503)
+      .set('Retry-After', '5')
+      .json({
+        error: {
+          code: 'unavailable',
+          message: 'the database is unavailable for a moment; nothing was changed, try again shortly',
+        },
+      });
     return;
   }
   // body-parser marks its own errors (malformed JSON, too large) with a status and `expose`.

@@ -18,9 +18,19 @@ export function healthRoutes(store: Store, metrics: ServiceMetrics, details?: Re
   router.get('/readyz', async (_req, res) => {
     const database = await store.ping();
     metrics.databaseUp.set(database ? 1 : 0);
+    const away = store.db.availability.state;
     res.status(database ? 200 : 503).json({
       status: database ? 'ready' : 'unavailable',
       checks: { database: database ? 'ok' : 'unreachable', ...details?.() },
+      // Why not, and since when: what an operator looks at first.
+      ...(database
+        ? {}
+        : {
+            reason: {
+              database: away.available ? 'no answer within 2 s' : (away.reason ?? 'unavailable'),
+              since: new Date(away.available ? Date.now() : away.sinceMs).toISOString(),
+            },
+          }),
     });
   });
   router.get('/metrics', async (_req, res) => {

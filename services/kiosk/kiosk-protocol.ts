@@ -132,6 +132,7 @@ export const errorCodes = [
   'unknown_reading',
   'unknown_resident',
   'door_unavailable',
+  'unavailable',
   'internal',
 ] as const;
 export type KioskErrorCode = (typeof errorCodes)[number];
@@ -261,6 +262,13 @@ export type ServerMessage = Reply &
         leftBehindIds: string[];
       }
     | { type: 'speech'; text: string }
+    | {
+        /** Pushed when the room's records become unreachable and when they are back. */
+        type: 'service_status';
+        database: 'ok' | 'unavailable';
+        /** For the person at the kiosk; null when all is well. */
+        message: string | null;
+      }
     | { type: 'locator'; state: 'pointing' | 'off'; slotId: string | null }
     | {
         type: 'error';
@@ -268,7 +276,7 @@ export type ServerMessage = Reply &
         message: string;
         /** Wrong credentials: tries left before the lockout. */
         attemptsLeft?: number;
-        /** locked_out: when to try again. */
+        /** locked_out, unavailable: when to try again. */
         retryAfterMs?: number;
       }
   );

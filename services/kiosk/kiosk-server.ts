@@ -19,7 +19,7 @@ import { type KioskMessage, LedgerInputError, placedPackagesOf } from '../ledger
 import type { LocatorCommand, RoomLedgerService } from '../ledger-service/index.ts';
 import type { Logger } from '../logging/index.ts';
 import { describeShelfLocation } from '../notifications/index.ts';
-import type { Database } from '../store/index.ts';
+import { type Database, unavailabilityReason } from '../store/index.ts';
 import type { KioskDeviceRegistry } from './kiosk-devices.ts';
 import {
   type ClientMessage,
@@ -98,6 +98,9 @@ interface Device {
   pending: ServerMessage[];
 }
 
+const unavailableWords =
+  'One moment, please: the room’s records cannot be reached right now. Nothing was recorded; try again in a few seconds.';
+
 /**
  * The kiosk WebSocket server (docs/kiosk-protocol.md): authenticates devices, parses every
  * message, runs courier and resident sessions through the room ledger, and tells each kiosk
@@ -147,6 +150,10 @@ export class KioskServer {
     this.subscriptions.push(
       options.ledger.kiosk$.subscribe((message) => void this.onLedgerMessage(message)),
       options.ledger.locator$.subscribe((command) => void this.onLocatorCommand(command)),
+      // Every kiosk hears at once when the records are out of reach and when they are back.
+      options.db.availability.changes$.subscribe(() => {
+        for (const device of this.devices.values()) this.push(device, this.serviceStatus());
+      }),
     );
     const every = options.heartbeatMs ?? 15_000;
     this.heartbeat = setInterval(() => {
@@ -160,6 +167,15 @@ export class KioskServer {
       }
     }, every);
     this.heartbeat.unref();
+  }
+
+  private serviceStatus(): ServerMessage {
+    const available = this.options.db.availability.available;
+    return {
+      type: 'service_status',
+      database: available ? 'ok' : 'unavailable',
+      message: available ? null : unavailableWords,
+    };
   }
 
   /** The session a device has now (what `welcome` would carry). */
@@ -248,6 +264,7 @@ export class KioskServer {
             session: this.viewOf(device.session),
             ...reply(message.id),
           });
+          if (!this.options.db.availability.available) this.send(ws, this.serviceStatus());
           return;
         }
         if (!device) {
@@ -313,6 +330,20 @@ export class KioskServer {
       if (error instanceof KioskProtocolError) {
         this.messages?.inc({ type: message.type, outcome: 'refused' });
         answer = errorMessage(error, message.id);
+      } else if (unavailabilityReason(error) !== undefined) {
+        // Nothing was committed: the person is asked to wait, not told that something broke.
+        this.messages?.inc({ type: message.type, outcome: 'unavailable' });
+        this.logger.warn(
+          { deviceId: device.id, type: message.type, error: (error as Error).message },
+          'kiosk message refused: the database is unavailable',
+        );
+        answer = {
+          type: 'error',
+          code: 'unavailable',
+          message: unavailableWords,
+          retryAfterMs: 5000,
+          ...reply(message.id),
+        };
       } else {
         this.messages?.inc({ type: message.type, outcome: 'failed' });
         this.logger.error(

@@ -4,6 +4,7 @@ export {
   type Clock,
   type CommittedStep,
   type LocatorCommand,
+  ObservationDroppedError,
   RoomLedgerService,
   type RoomLedgerServiceOptions,
   toLedgerObservation,

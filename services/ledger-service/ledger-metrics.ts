@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The room ledger service's metrics, registered in the service's registry. */
 export function createLedgerMetrics(registry: Registry) {
@@ -6,7 +6,7 @@ export function createLedgerMetrics(registry: Registry) {
   return {
     inputs: new Counter({
       name: 'parcelroom_ledger_inputs_total',
-      help: 'Inputs the room ledger took in, by type and outcome (committed, duplicate, refused, failed)',
+      help: 'Inputs the room ledger took in, by type and outcome (committed, duplicate, refused, failed, unavailable, held, dropped)',
       labelNames: ['type', 'outcome'] as const,
       registers,
     }),
@@ -14,6 +14,11 @@ export function createLedgerMetrics(registry: Registry) {
       name: 'parcelroom_ledger_flags_total',
       help: 'Flags the room ledger raised, by kind',
       labelNames: ['kind'] as const,
+      registers,
+    }),
+    held: new Gauge({
+      name: 'parcelroom_ledger_held_observations',
+      help: 'Observations held while the database is unavailable, committed in order when it is back',
       registers,
     }),
     commitSeconds: new Histogram({

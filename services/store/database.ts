@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { StoreAvailability, unavailabilityReason } from './store-availability.ts';
 
 export type SqlParam = string | number | boolean | null | Date | Buffer | readonly unknown[] | object;
 
@@ -19,6 +20,8 @@ export interface Database extends Queryable {
   readonly location: string;
   /** Runs `work` in a transaction; it commits when `work` resolves and rolls back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Whether the database can take work now, learnt from every query; see store-availability.ts. */
+  readonly availability: StoreAvailability;
   /** A dedicated client, for tools (migrations) that need one connection of their own. */
   withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -40,16 +43,26 @@ export interface PoolDatabaseOptions {
 export function createPoolDatabase(options: PoolDatabaseOptions): Database {
   const { pool, onQuery } = options;
   let closed = false;
+  const availability = new StoreAvailability({ probe: () => pool.query('SELECT 1') });
 
   const timed = async <T>(run: () => Promise<T>): Promise<T> => {
     const start = process.hrtime.bigint();
     try {
       const result = await run();
       onQuery?.(Number(process.hrtime.bigint() - start) / 1e9, true);
+      availability.noteSuccess();
       return result;
     } catch (error) {
       onQuery?.(Number(process.hrtime.bigint() - start) / 1e9, false);
-      throw error;
+      throw availability.noteFailure(error);
+    }
+  };
+  // A connection that failed must not go back to the pool for the next caller to trip over.
+  const connect = async (): Promise<pg.PoolClient> => {
+    try {
+      return await pool.connect();
+    } catch (error) {
+      throw availability.noteFailure(error);
     }
   };
 
@@ -61,31 +74,41 @@ export function createPoolDatabase(options: PoolDatabaseOptions): Database {
     kind: options.kind,
     location: options.location,
     query: (sql, params) => timed(() => pool.query(sql, params as unknown[] | undefined)),
+    availability,
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await connect();
+      let broken = false;
       try {
-        await client.query('BEGIN');
+        await timed(() => client.query('BEGIN'));
         const result = await work(clientQueryable(client));
-        await client.query('COMMIT');
+        await timed(() => client.query('COMMIT'));
         return result;
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
+        // A rollback that fails too means the connection itself is gone.
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw availability.noteFailure(error);
       } finally {
-        client.release();
+        client.release(broken || undefined);
       }
     },
     async withClient(work) {
-      const client = await pool.connect();
+      const client = await connect();
+      let broken = false;
       try {
         return await work(client);
+      } catch (error) {
+        broken = unavailabilityReason(error) !== undefined;
+        throw availability.noteFailure(error);
       } finally {
-        client.release();
+        client.release(broken || undefined);
       }
     },
     async close() {
       if (closed) return;
       closed = true;
+      availability.close();
       await pool.end();
       await options.onClose?.();
     },

@@ -74,4 +74,10 @@ export {
   uniqueViolation,
 } from './staff-repository.ts';
 export { createStore, type Store } from './store.ts';
+export {
+  StoreAvailability,
+  type StoreAvailabilityState,
+  StoreUnavailableError,
+  unavailabilityReason,
+} from './store-availability.ts';
 export { NotFoundError, StoreError } from './store-error.ts';

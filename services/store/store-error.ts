@@ -1,6 +1,6 @@
 /** The store could not be opened or used; `message` says what to do about it. */
 export class StoreError extends Error {
-  override readonly name = 'StoreError';
+  override readonly name: string = 'StoreError';
 }
 
 /** A row that a caller asked for by id does not exist. */

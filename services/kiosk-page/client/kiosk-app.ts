@@ -83,6 +83,8 @@ const connection = new KioskConnection({
   onStatus(status, detail) {
     const banner = document.getElementById('connection')!;
     banner.hidden = status === 'online';
+    // A new connection hears the records' state again after its welcome.
+    if (status === 'connecting') showRecordsStatus('ok', null);
     banner.textContent =
       status === 'connecting'
         ? 'Connecting to the package room…'
@@ -222,8 +224,18 @@ function handleScan(text: string): void {
   }
 }
 
+function showRecordsStatus(database: 'ok' | 'unavailable', text: string | null): void {
+  const banner = document.getElementById('records')!;
+  banner.hidden = database === 'ok';
+  banner.textContent = text ?? '';
+  document.body.dataset.records = database;
+}
+
 function handlePush(message: ServerMessage): void {
   switch (message.type) {
+    case 'service_status':
+      showRecordsStatus(message.database, message.message);
+      break;
     case 'speech':
       speak(message.text);
       break;
