@@ -61,7 +61,9 @@ describe('email delivery through an SMTP server in its own process (STARTTLS, lo
   });
 
   /** `dataReplies`: codes to refuse the first DATA commands with; `otherwise`: the reply to later ones. */
-  const serve = async (replies: { dataReplies?: number[]; otherwise?: number | null } = {}) => {
+  const serve = async (
+    replies: { dataReplies?: number[]; otherwise?: number | null; port?: number } = {},
+  ) => {
     const server = await startMailServer(certificates, replies);
     servers.push(server);
     return server;
@@ -318,6 +320,31 @@ describe('email delivery through an SMTP server in its own process (STARTTLS, lo
     const row = await outbox.get(placed.outboxIds[0]!);
     assert.equal(row?.status, 'pending');
     assert.match(row?.lastError ?? '', /ECONNECTION|ECONNREFUSED/);
+  });
+
+  test('a mail server killed with the connection open costs the next message one retry; once it is back on its port that message arrives once', async () => {
+    const first = await serve();
+    const email = smtpTo(first);
+    const { worker } = testWorker(bed, { email, sms });
+    const before = await placePackage(bed);
+    assert.equal((await worker.runOnce()).sent, 1, 'the pooled connection is open now');
+    assert.equal((await first.report()).mails.length, 1);
+    await first.process.stop('SIGKILL');
+
+    const during = await placePackage(bed);
+    const id = during.outboxIds[0]!;
+    assert.equal((await worker.runOnce()).retried, 1);
+    const waiting = await outbox.get(id);
+    assert.equal(waiting?.status, 'pending');
+    assert.match(waiting?.lastError ?? '', /ECONNECTION|ECONNREFUSED|ECONNRESET|closed/i);
+
+    const second = await serve({ port: first.port });
+    await runUntil(worker, async () => (await outbox.get(id))?.status === 'sent');
+    const { mails } = await second.report();
+    assert.equal(mails.length, 1, 'the message that failed arrives once, the earlier one not again');
+    const mail = await simpleParser(rawMail(mails[0]!));
+    assert.equal(mail.messageId, (await outbox.get(id))?.messageId);
+    assert.equal((await outbox.get(before.outboxIds[0]!))?.status, 'sent');
   });
 
   test('a started worker sends what is enqueued without being asked, and after stop claims nothing more', async () => {

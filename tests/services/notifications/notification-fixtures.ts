@@ -281,7 +281,7 @@ export interface MailServer {
  */
 export async function startMailServer(
   certificates: TestCertificates,
-  options: Pick<SmtpChildOptions, 'dataReplies' | 'otherwise'> = {},
+  options: Pick<SmtpChildOptions, 'dataReplies' | 'otherwise' | 'port'> = {},
 ): Promise<MailServer> {
   const server = await startSmtpServerProcess({
     ...options,

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { simpleParser } from 'mailparser';
+import { ConfigError, loadConfig } from '../../../services/config/index.ts';
 import {
+  createNotificationService,
   createOutboxRepository,
   createSmsDropSender,
   createSmtpSender,
@@ -18,10 +20,12 @@ import {
 import { makeTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 import {
   fromAddress,
+  linkSecret,
   type NotificationBed,
   openNotificationBed,
   placePackage,
   runUntil,
+  silentLogger,
   testWorker,
 } from './notification-fixtures.ts';
 
@@ -234,5 +238,72 @@ describe('mail through an SMTP server in its own process, with STARTTLS and a lo
       /is not trusted .*set PARCELROOM_SMTP_CA_FILE to the CA that signed it/,
     );
     assert.equal((await secure.report()).mails.length, before.mails.length);
+  });
+
+  const smtpEnv = (caFile: string) => ({
+    PARCELROOM_SMTP_HOST: '127.0.0.1',
+    PARCELROOM_SMTP_PORT: String(secure.port),
+    PARCELROOM_SMTP_REQUIRE_TLS: 'true',
+    PARCELROOM_SMTP_USER: user,
+    PARCELROOM_SMTP_PASSWORD: password,
+    PARCELROOM_SMTP_CA_FILE: caFile,
+    PARCELROOM_MAIL_FROM: fromAddress,
+    PARCELROOM_LINK_SECRET: linkSecret,
+    PARCELROOM_NOTIFY_POLL_MS: '50',
+  });
+
+  test('the notification service configured by PARCELROOM_SMTP_* with PARCELROOM_SMTP_CA_FILE delivers over STARTTLS with its login', async () => {
+    const config = loadConfig({ env: smtpEnv(certificates.caFile) });
+    assert.equal(config.notifications.smtp.caFile, certificates.caFile);
+    const service = createNotificationService({
+      db: bed.db,
+      settings: config.notifications,
+      logger: silentLogger,
+    });
+    assert.equal(service.describeDelivery().email, `smtp 127.0.0.1:${secure.port}`);
+    const before = await secure.report();
+    service.start();
+    try {
+      const placed = await placePackage(bed);
+      service.worker.wake();
+      const report = await secure.waitFor('the placed mail', (r) => r.mails.length > before.mails.length);
+      const mail = report.mails[before.mails.length]!;
+      assert.equal(mail.secure, true);
+      assert.equal(mail.user, user);
+      const parsed = await simpleParser(rawMail(mail));
+      assert.match(parsed.text ?? '', new RegExp(`PIN: ${placed.pin}`));
+      const deadline = Date.now() + 20_000;
+      while ((await outbox.get(placed.outboxIds[0]!))?.status !== 'sent') {
+        assert.ok(Date.now() < deadline, 'the row is recorded as sent');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await service.stop();
+    }
+  });
+
+  test('a CA file that cannot be read or holds no certificate stops the start with the variable and the file', () => {
+    const start = (caFile: string) => () =>
+      createNotificationService({
+        db: bed.db,
+        settings: loadConfig({ env: smtpEnv(caFile) }).notifications,
+        logger: silentLogger,
+      });
+    const missing = `${folder.path}/no-such-ca.pem`;
+    assert.throws(
+      start(missing),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        error.message ===
+          `PARCELROOM_SMTP_CA_FILE (notifications.smtp.caFile) ${missing}: cannot be read (ENOENT)`,
+    );
+    assert.throws(
+      start(certificates.keyFile),
+      (error: Error) =>
+        error instanceof ConfigError &&
+        /PARCELROOM_SMTP_CA_FILE .*: holds no "-----BEGIN CERTIFICATE-----" block; it must be a PEM file$/.test(
+          error.message,
+        ),
+    );
   });
 });
