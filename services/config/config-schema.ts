@@ -175,6 +175,8 @@ export const serviceConfigSchema = z
             requireTls: booleanLike.default(false),
             user: z.string().optional(),
             password: z.string().optional(),
+            /** PEM file of the CA (or the server's own certificate) to trust instead of the system's roots. */
+            caFile: z.string().trim().min(1).optional(),
             timeoutMs: z.coerce.number().int().min(100).max(300_000).default(30_000),
           })
           .strict()
@@ -398,6 +400,11 @@ export const environmentSettings = [
   },
   { env: 'PARCELROOM_SMTP_USER', path: ['notifications', 'smtp', 'user'], doc: 'SMTP login' },
   { env: 'PARCELROOM_SMTP_PASSWORD', path: ['notifications', 'smtp', 'password'], doc: 'SMTP password' },
+  {
+    env: 'PARCELROOM_SMTP_CA_FILE',
+    path: ['notifications', 'smtp', 'caFile'],
+    doc: 'PEM file of the CA the SMTP server’s certificate must chain to',
+  },
   { env: 'PARCELROOM_SMS_URL', path: ['notifications', 'sms', 'url'], doc: 'SMS provider URL; unset = drop' },
   { env: 'PARCELROOM_SMS_FROM', path: ['notifications', 'sms', 'from'], doc: 'SMS sender number' },
   { env: 'PARCELROOM_SMS_USER', path: ['notifications', 'sms', 'user'], doc: 'SMS provider account' },

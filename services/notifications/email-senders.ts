@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { fileNameForKey } from './message-ids.ts';
-import { DeliveryError, type EmailSender, type OutgoingEmail } from './outgoing-message.ts';
+import type { EmailSender, OutgoingEmail } from './outgoing-message.ts';
+import { smtpDeliveryError } from './smtp-delivery-errors.ts';
 
 export interface SmtpSettings {
   host: string;
@@ -13,6 +14,11 @@ export interface SmtpSettings {
   requireTls: boolean;
   user?: string | undefined;
   password?: string | undefined;
+  /**
+   * PEM certificates to trust for the server's certificate instead of the system's roots (a
+   * relay with a private CA or a self-signed certificate). Verification is never turned off.
+   */
+  ca?: string | undefined;
   /** Per connection phase; a stalled server must not hold the worker. */
   timeoutMs: number;
 }
@@ -52,9 +58,17 @@ export function createSmtpSender(settings: SmtpSettings): EmailSender {
     connectionTimeout: settings.timeoutMs,
     greetingTimeout: settings.timeoutMs,
     socketTimeout: settings.timeoutMs,
+    // Only a TLS 1.2+ session with a certificate that verifies; `ca` narrows whom to trust.
+    tls: { rejectUnauthorized: true, minVersion: 'TLSv1.2', ...(settings.ca ? { ca: settings.ca } : {}) },
     ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
   };
   const transport = nodemailer.createTransport(options);
+  const context = {
+    host: `${settings.host}:${settings.port}`,
+    user: settings.user,
+    requireTls: settings.requireTls,
+    hasCa: Boolean(settings.ca),
+  };
   return {
     kind: 'smtp',
     async send(email) {
@@ -62,28 +76,13 @@ export function createSmtpSender(settings: SmtpSettings): EmailSender {
         await transport.sendMail(toMail(email));
         return { messageId: email.messageId };
       } catch (error) {
-        throw smtpDeliveryError(error);
+        throw smtpDeliveryError(error, context);
       }
     },
     async close() {
       transport.close();
     },
   };
-}
-
-/**
- * A 5xx reply to the envelope or the message is the server saying no for good; a 4xx, a
- * dropped connection, a timeout or a refused login may pass on a later try (a login refused
- * because of a wrong password passes once someone fixes the config).
- */
-function smtpDeliveryError(error: unknown): DeliveryError {
-  const e = error as { message?: string; responseCode?: number; code?: string; response?: string };
-  const code = e.responseCode;
-  const permanent =
-    code !== undefined && code >= 500 && code < 600 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE');
-  const what = code ? `SMTP ${code}` : (e.code ?? 'SMTP error');
-  const detail = (e.response ?? e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300);
-  return new DeliveryError(`${what}: ${detail}`, permanent, { cause: error });
 }
 
 /**

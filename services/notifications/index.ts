@@ -71,4 +71,6 @@ export { enqueueDueReminders, type ReminderRound, type ReminderSettings } from '
 export { describeShelfLocation, type ShelfLocation, UnknownSlotError } from './shelf-location.ts';
 export { renderShelfMap, shelfMapSvg } from './shelf-map.ts';
 export { createHttpSmsSender, createSmsDropSender, type HttpSmsSettings } from './sms-senders.ts';
+export { loadSmtpCaFile } from './smtp-ca-file.ts';
+export { type SmtpErrorContext, smtpDeliveryError } from './smtp-delivery-errors.ts';
 export { compileTemplate, TemplateError } from './text-template.ts';

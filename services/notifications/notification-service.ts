@@ -14,6 +14,7 @@ import type { EmailSender, SmsSender } from './outgoing-message.ts';
 import { createPhotoLinks, type PhotoLinks } from './photo-links.ts';
 import { enqueueDueReminders } from './reminder-scheduler.ts';
 import { createHttpSmsSender, createSmsDropSender } from './sms-senders.ts';
+import { loadSmtpCaFile } from './smtp-ca-file.ts';
 
 export type NotificationSettings = ServiceConfig['notifications'];
 
@@ -69,7 +70,11 @@ export function createNotificationService(options: NotificationServiceOptions): 
   const email =
     options.email ??
     (settings.smtp.host
-      ? createSmtpSender({ ...settings.smtp, host: settings.smtp.host })
+      ? createSmtpSender({
+          ...settings.smtp,
+          host: settings.smtp.host,
+          ca: settings.smtp.caFile ? loadSmtpCaFile(settings.smtp.caFile) : undefined,
+        })
       : createMailDropSender(settings.dropDir));
   const sms =
     options.sms ??

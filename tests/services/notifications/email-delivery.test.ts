@@ -10,18 +10,20 @@ import {
   type OutboxRepository,
 } from '../../../services/notifications/index.ts';
 import { createScratchFolder } from '../../support/databases.ts';
+import { rawMail } from '../../support/smtp-server-process.ts';
+import { makeTestCertificates, type TestCertificates } from '../../support/test-certificates.ts';
 import {
   closedPort,
+  type MailServer,
   type NotificationBed,
   openNotificationBed,
   placePackage,
   runUntil,
-  startSmtpServer,
-  type TestSmtpServer,
+  startMailServer,
   testWorker,
 } from './notification-fixtures.ts';
 
-const smtpTo = (server: TestSmtpServer) => server.sender();
+const smtpTo = (server: MailServer) => server.sender();
 
 async function decodeQr(png: Buffer): Promise<string[]> {
   const { data, info } = await sharp(png).greyscale().raw().toBuffer({ resolveWithObject: true });
@@ -33,14 +35,16 @@ function inline(mail: ParsedMail, cid: string) {
   return mail.attachments.find((a) => a.cid === cid);
 }
 
-describe('email delivery over a real SMTP server', () => {
+describe('email delivery through an SMTP server in its own process (STARTTLS, login)', () => {
   let bed: NotificationBed;
   let outbox: OutboxRepository;
+  let certificates: TestCertificates;
   const smsFolder = createScratchFolder('parcelroom-sms-');
-  const servers: TestSmtpServer[] = [];
+  const servers: MailServer[] = [];
   const sms = createSmsDropSender(smsFolder.path);
 
   before(async () => {
+    certificates = makeTestCertificates(smsFolder.path);
     bed = await openNotificationBed();
     outbox = createOutboxRepository(bed.db);
   });
@@ -56,8 +60,11 @@ describe('email delivery over a real SMTP server', () => {
     );
   });
 
-  const serve = async (refuse?: (attempt: number) => number | undefined) => {
-    const server = await startSmtpServer(refuse);
+  /** `dataReplies`: codes to refuse the first DATA commands with; `otherwise`: the reply to later ones. */
+  const serve = async (
+    replies: { dataReplies?: number[]; otherwise?: number | null; port?: number } = {},
+  ) => {
+    const server = await startMailServer(certificates, replies);
     servers.push(server);
     return server;
   };
@@ -68,12 +75,13 @@ describe('email delivery over a real SMTP server', () => {
     const { worker } = testWorker(bed, { email: smtpTo(server), sms });
     const outcome = await worker.runOnce();
     assert.equal(outcome.sent, 1);
-    assert.equal(server.mails.length, 1);
+    const { mails } = await server.report();
+    assert.equal(mails.length, 1);
 
-    const mail = await simpleParser(server.mails[0]!.raw, { keepCidLinks: true });
+    const mail = await simpleParser(rawMail(mails[0]!), { keepCidLinks: true });
     assert.match(mail.subject ?? '', /Shelf B, level 3 \(from the floor\), second from the left/);
     assert.equal(mail.messageId?.replace(/[<>]/g, '').endsWith('@room.example'), true);
-    assert.deepEqual(server.mails[0]!.to, [
+    assert.deepEqual(mails[0]!.to, [
       (await bed.store.people.listResidents()).find((r) => r.id === placed.residentId)!.email,
     ]);
 
@@ -115,7 +123,7 @@ describe('email delivery over a real SMTP server', () => {
   });
 
   test('a server that refuses three times with 451 and then accepts gets exactly one mail, and the row is sent after 4 attempts', async () => {
-    const server = await serve((attempt) => (attempt <= 3 ? 451 : undefined));
+    const server = await serve({ dataReplies: [451, 451, 451] });
     const placed = await placePackage(bed);
     const { worker, metrics } = testWorker(bed, { email: smtpTo(server), sms });
     const id = placed.outboxIds[0]!;
@@ -123,8 +131,9 @@ describe('email delivery over a real SMTP server', () => {
     // More rounds change nothing: a sent row is never sent again.
     for (let i = 0; i < 5; i++) await worker.runOnce();
 
-    assert.equal(server.attempts, 4);
-    assert.equal(server.mails.length, 1);
+    const report = await server.report();
+    assert.equal(report.dataAttempts, 4);
+    assert.equal(report.mails.length, 1);
     const row = await outbox.get(id);
     assert.equal(row?.status, 'sent');
     assert.equal(row?.attempts, 4);
@@ -136,21 +145,22 @@ describe('email delivery over a real SMTP server', () => {
   });
 
   test('a server that keeps refusing with 451 parks the row after the last attempt, with the reply as the reason', async () => {
-    const server = await serve(() => 451);
+    const server = await serve({ otherwise: 451 });
     const placed = await placePackage(bed);
     const { worker } = testWorker(bed, { email: smtpTo(server), sms });
     const id = placed.outboxIds[0]!;
     await runUntil(worker, async () => (await outbox.get(id))?.status === 'parked');
     const row = await outbox.get(id);
     assert.equal(row?.attempts, 5);
-    assert.equal(server.attempts, 5);
-    assert.equal(server.mails.length, 0);
+    const report = await server.report();
+    assert.equal(report.dataAttempts, 5);
+    assert.equal(report.mails.length, 0);
     assert.match(row?.lastError ?? '', /failed 5 times, last: SMTP 451/);
     assert.ok(row?.payload.pickupPin, 'a parked row keeps what a retry by staff needs');
   });
 
   test('a 550 refusal parks the row at once: retrying cannot help', async () => {
-    const server = await serve(() => 550);
+    const server = await serve({ otherwise: 550 });
     const placed = await placePackage(bed);
     const { worker } = testWorker(bed, { email: smtpTo(server), sms });
     await worker.runOnce();
@@ -177,10 +187,9 @@ describe('email delivery over a real SMTP server', () => {
     };
     await Promise.all([runUntil(a.worker, allSent), runUntil(b.worker, allSent)]);
 
-    assert.equal(server.mails.length, ids.length);
-    const messageIds = await Promise.all(
-      server.mails.map(async (m) => (await simpleParser(m.raw)).messageId),
-    );
+    const { mails } = await server.report();
+    assert.equal(mails.length, ids.length);
+    const messageIds = await Promise.all(mails.map(async (m) => (await simpleParser(rawMail(m))).messageId));
     assert.equal(new Set(messageIds).size, ids.length, 'no message twice');
     const { rows } = await bed.db.query<{ claimed_by: string; attempts: number }>(
       'SELECT claimed_by, attempts FROM notification_outbox WHERE id = ANY($1)',
@@ -213,8 +222,9 @@ describe('email delivery over a real SMTP server', () => {
     assert.equal(await outbox.markParked(claimed!, 'stale'), false);
     assert.equal((await outbox.get(id))?.status, 'sent');
     // The one documented double: both copies carry the same Message-ID, so it is recognisable.
-    assert.equal(server.mails.length, 2);
-    const [first, second] = await Promise.all(server.mails.map((m) => simpleParser(m.raw)));
+    const { mails } = await server.report();
+    assert.equal(mails.length, 2);
+    const [first, second] = await Promise.all(mails.map((m) => simpleParser(rawMail(m))));
     assert.equal(first!.messageId, second!.messageId);
     assert.equal(row?.messageId, first!.messageId);
   });
@@ -247,7 +257,7 @@ describe('email delivery over a real SMTP server', () => {
     const other = await outbox.get(unknown.rows[0]!.id);
     assert.equal(other?.status, 'parked');
     assert.equal(other?.lastError, 'unknown template "package_teleported"');
-    assert.equal(server.attempts, 0);
+    assert.equal((await server.report()).envelopes, 0, 'nothing reached the server');
   });
 
   test('a message naming another resident than the package is addressed to is parked, never sent', async () => {
@@ -274,7 +284,7 @@ describe('email delivery over a real SMTP server', () => {
     const row = await outbox.get(rows[0]!.id);
     assert.equal(row?.status, 'parked');
     assert.match(row?.lastError ?? '', /is addressed to resident .*, not to resident/);
-    assert.equal(server.attempts, 0);
+    assert.equal((await server.report()).envelopes, 0, 'nothing reached the server');
   });
 
   test('a placed email for a package already picked up is cancelled, not sent', async () => {
@@ -290,7 +300,7 @@ describe('email delivery over a real SMTP server', () => {
     const row = await outbox.get(placed.outboxIds[0]!);
     assert.equal(row?.status, 'cancelled');
     assert.match(row?.lastError ?? '', /is picked_up/);
-    assert.equal(server.attempts, 0);
+    assert.equal((await server.report()).envelopes, 0, 'nothing reached the server');
   });
 
   test('an unreachable SMTP server counts as a failed attempt and the row waits for the next', async () => {
@@ -312,25 +322,62 @@ describe('email delivery over a real SMTP server', () => {
     assert.match(row?.lastError ?? '', /ECONNECTION|ECONNREFUSED/);
   });
 
-  test('a started worker sends what is enqueued without being asked, and after stop sends nothing more', async () => {
+  test('a mail server killed with the connection open costs the next message one retry; once it is back on its port that message arrives once', async () => {
+    const first = await serve();
+    const email = smtpTo(first);
+    const { worker } = testWorker(bed, { email, sms });
+    const before = await placePackage(bed);
+    assert.equal((await worker.runOnce()).sent, 1, 'the pooled connection is open now');
+    assert.equal((await first.report()).mails.length, 1);
+    await first.process.stop('SIGKILL');
+
+    const during = await placePackage(bed);
+    const id = during.outboxIds[0]!;
+    assert.equal((await worker.runOnce()).retried, 1);
+    const waiting = await outbox.get(id);
+    assert.equal(waiting?.status, 'pending');
+    assert.match(waiting?.lastError ?? '', /ECONNECTION|ECONNREFUSED|ECONNRESET|closed/i);
+
+    const second = await serve({ port: first.port });
+    await runUntil(worker, async () => (await outbox.get(id))?.status === 'sent');
+    const { mails } = await second.report();
+    assert.equal(mails.length, 1, 'the message that failed arrives once, the earlier one not again');
+    const mail = await simpleParser(rawMail(mails[0]!));
+    assert.equal(mail.messageId, (await outbox.get(id))?.messageId);
+    assert.equal((await outbox.get(before.outboxIds[0]!))?.status, 'sent');
+  });
+
+  test('a started worker sends what is enqueued without being asked, and after stop claims nothing more', async () => {
     const server = await serve();
-    const { worker } = testWorker(bed, { email: smtpTo(server), sms });
+    const statusOf = async (id: number) => (await outbox.get(id))?.status;
+    const waitForSent = async (id: number) => {
+      const deadline = Date.now() + 20_000;
+      while ((await statusOf(id)) !== 'sent') {
+        if (Date.now() > deadline) throw new Error(`row ${id} not sent within 20 s`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+    const { worker } = testWorker(bed, { email: smtpTo(server), sms }, { workerId: 'stopped' });
     worker.start();
     try {
       const first = await placePackage(bed);
       worker.wake();
-      for (let i = 0; i < 400 && (await outbox.get(first.outboxIds[0]!))?.status !== 'sent'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      assert.equal((await outbox.get(first.outboxIds[0]!))?.status, 'sent');
+      await waitForSent(first.outboxIds[0]!);
     } finally {
       await worker.stop();
     }
+    // A witness polling as often as the stopped worker did: had the stopped one kept polling, it
+    // would have raced the witness for the row; the row goes to the witness, and only once.
     const second = await placePackage(bed);
-    // Ten poll intervals of the stopped worker.
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    assert.equal((await outbox.get(second.outboxIds[0]!))?.status, 'pending');
-    assert.equal(server.mails.length, 1);
+    const witness = testWorker(bed, { email: smtpTo(server), sms }, { workerId: 'witness' });
+    witness.worker.start();
+    try {
+      await waitForSent(second.outboxIds[0]!);
+    } finally {
+      await witness.worker.stop();
+    }
+    assert.equal((await outbox.get(second.outboxIds[0]!))?.claimedBy, 'witness');
+    assert.equal((await server.report()).mails.length, 2);
   });
 
   test('a mail the server took but the database would not record is not retried as a failure; it waits for its lease', async () => {
@@ -348,7 +395,7 @@ describe('email delivery over a real SMTP server', () => {
       const row = await outbox.get(id);
       assert.equal(row?.status, 'sending', 'the claim is kept, not turned into a retry');
       assert.equal(row?.lastError, null);
-      assert.equal(server.mails.length, 1);
+      assert.equal((await server.report()).mails.length, 1);
     } finally {
       await bed.db.query('DROP TRIGGER refuse_sent ON notification_outbox');
       await bed.db.query('DROP FUNCTION refuse_sent()');

@@ -18,6 +18,7 @@ import {
   type MessageComposer,
   type NotificationWorker,
   type SmsSender,
+  type SmtpSettings,
   type WorkerOptions,
 } from '../../../services/notifications/index.ts';
 import {
@@ -28,6 +29,13 @@ import {
   type Store,
 } from '../../../services/store/index.ts';
 import { createScratchDatabase, type ScratchDatabase } from '../../support/databases.ts';
+import {
+  type SmtpChildOptions,
+  type SmtpServerProcess,
+  type SmtpServerReport,
+  startSmtpServerProcess,
+} from '../../support/smtp-server-process.ts';
+import type { TestCertificates } from '../../support/test-certificates.ts';
 
 export const silentLogger = createLogger({ level: 'silent' });
 export const linkSecret = 'test-link-secret-0123456789abcdef';
@@ -187,7 +195,8 @@ export interface TestSmtpServer {
 }
 
 /**
- * A real SMTP server on a loopback port. `refuse(attempt)` returns an SMTP code to refuse
+ * A real SMTP server on a loopback port in this process, without TLS or login: for tests of
+ * message content and the bench. Delivery tests use `startMailServer`. `refuse(attempt)` returns an SMTP code to refuse
  * that DATA with (e.g. 451), or undefined to accept the mail.
  */
 export async function startSmtpServer(
@@ -249,6 +258,61 @@ export async function startSmtpServer(
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };
   return state;
+}
+
+export const mailUser = 'parcelroom';
+export const mailPassword = 'correct horse battery staple';
+
+export interface MailServer {
+  process: SmtpServerProcess;
+  port: number;
+  report(): Promise<SmtpServerReport>;
+  /**
+   * A sender configured as production would be for this server: STARTTLS required, the test CA
+   * trusted, the right login; closed with the server.
+   */
+  sender(overrides?: Partial<SmtpSettings>): EmailSender;
+  close(): Promise<void>;
+}
+
+/**
+ * An SMTP server in its own process (tests/support/smtp-server-child.ts) with STARTTLS under
+ * the test CA's certificate and AUTH required: where delivery tests send their mail.
+ */
+export async function startMailServer(
+  certificates: TestCertificates,
+  options: Pick<SmtpChildOptions, 'dataReplies' | 'otherwise' | 'port'> = {},
+): Promise<MailServer> {
+  const server = await startSmtpServerProcess({
+    ...options,
+    tls: { keyFile: certificates.keyFile, certFile: certificates.certFile },
+    users: { [mailUser]: mailPassword },
+  });
+  const senders: EmailSender[] = [];
+  return {
+    process: server,
+    port: server.port,
+    report: () => server.report(),
+    sender(overrides = {}) {
+      const sender = createSmtpSender({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        requireTls: true,
+        user: mailUser,
+        password: mailPassword,
+        ca: certificates.caPem,
+        timeoutMs: 10_000,
+        ...overrides,
+      });
+      senders.push(sender);
+      return sender;
+    },
+    async close() {
+      for (const sender of senders) await sender.close();
+      await server.stop();
+    },
+  };
 }
 
 /** A loopback port nothing listens on. */
