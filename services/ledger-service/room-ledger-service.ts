@@ -200,16 +200,19 @@ export class RoomLedgerService {
       observation: toLedgerObservation(observation),
     } as const satisfies LedgerInput;
     const id = inputId ?? this.nextInputId();
-    return this.serial(async () => {
+    // A held observation settles later; the queue must not wait for that, so its turn hands back
+    // the promise boxed rather than resolving to it.
+    return this.serial(async (): Promise<{ later: Promise<CommittedStep> } | CommittedStep> => {
       // Behind what is held, or with the database known to be away: hold it too, in order.
-      if (this.held.length > 0 || this.awayReason() !== undefined) return this.hold(id, input);
+      if (this.held.length > 0 || this.awayReason() !== undefined) return { later: this.hold(id, input) };
       try {
         return await this.commit(() => this.proposeOrThrow(input), id, this.options.commitAttempts ?? 3);
       } catch (error) {
-        if (this.options.availability && unavailabilityReason(error) !== undefined) return this.hold(id, input);
+        if (this.options.availability && unavailabilityReason(error) !== undefined)
+          return { later: this.hold(id, input) };
         throw error;
       }
-    });
+    }).then((outcome) => ('later' in outcome ? outcome.later : outcome));
   }
 
   /** Checks timeouts now (the timer does this every `tickIntervalMs`). */
@@ -417,7 +420,11 @@ export class RoomLedgerService {
       .finally(() => {
         this.draining = false;
         // It went away and came back while this drain ran: the change found it busy.
-        if (!this.stopped && this.awayReason() === undefined && (this.held.length > 0 || this.recheckOnReturn))
+        if (
+          !this.stopped &&
+          this.awayReason() === undefined &&
+          (this.held.length > 0 || this.recheckOnReturn)
+        )
           this.scheduleDrain();
       });
   }
@@ -431,7 +438,8 @@ export class RoomLedgerService {
     let refused = 0;
     try {
       // A commit cut off by the outage may have landed after all: the store is the truth.
-      if (waiting > 0) await this.reread(this.clock.now());
+      // Read as of the oldest held observation, so each keeps the moment the camera saw it.
+      if (waiting > 0) await this.reread(this.held[0]!.input.atMs);
       while (this.held.length > 0) {
         const entry = this.held[0]!;
         try {

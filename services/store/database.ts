@@ -37,13 +37,18 @@ export interface PoolDatabaseOptions {
   pool: pg.Pool;
   onQuery?: (seconds: number, ok: boolean) => void;
   onClose?: () => Promise<void>;
+  /** How often an idle service checks that the database is still there (0: only when used). */
+  heartbeatMs?: number;
 }
 
 /** A `Database` over a pg pool; both the server and the embedded store use it. */
 export function createPoolDatabase(options: PoolDatabaseOptions): Database {
   const { pool, onQuery } = options;
   let closed = false;
-  const availability = new StoreAvailability({ probe: () => pool.query('SELECT 1') });
+  const availability = new StoreAvailability({
+    probe: () => pool.query('SELECT 1'),
+    heartbeatMs: options.heartbeatMs ?? 2000,
+  });
 
   const timed = async <T>(run: () => Promise<T>): Promise<T> => {
     const start = process.hrtime.bigint();

@@ -74,8 +74,17 @@ export interface StoreAvailabilityOptions {
   /** First wait between probes while unavailable; doubles up to `maxProbeIntervalMs`. */
   probeIntervalMs?: number;
   maxProbeIntervalMs?: number;
+  /**
+   * While available, the probe also runs this often, so an outage is noticed (and the kiosks
+   * told) before a person or a camera needs the database; 0 turns it off.
+   */
+  heartbeatMs?: number;
   now?: () => number;
 }
+
+// Back for less than this and away again: the wait between probes keeps growing instead of
+// starting over (a full disk answers reads but refuses the next write).
+const settledMs = 10_000;
 
 /**
  * Whether the database can take work right now, learnt from every query the service makes (a
@@ -87,6 +96,7 @@ export class StoreAvailability {
   private readonly subject: BehaviorSubject<StoreAvailabilityState>;
   private readonly now: () => number;
   private probeTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private probeDelayMs: number;
   private closed = false;
 
@@ -98,6 +108,17 @@ export class StoreAvailability {
     this.probeDelayMs = options.probeIntervalMs ?? 250;
     this.subject = new BehaviorSubject<StoreAvailabilityState>({ available: true, sinceMs: this.now() });
     this.changes$ = this.subject.pipe(distinctUntilChanged((a, b) => a.available === b.available));
+    const heartbeatMs = options.heartbeatMs ?? 0;
+    if (heartbeatMs > 0) {
+      this.heartbeatTimer = setInterval(() => {
+        if (!this.available || this.closed) return;
+        this.options.probe().then(
+          () => this.noteSuccess(),
+          (error: unknown) => this.noteFailure(error),
+        );
+      }, heartbeatMs);
+      this.heartbeatTimer.unref();
+    }
   }
 
   get state(): StoreAvailabilityState {
@@ -112,10 +133,17 @@ export class StoreAvailability {
   noteFailure(error: unknown): unknown {
     const reason = unavailabilityReason(error);
     if (reason === undefined) return error;
-    if (this.subject.value.available || this.subject.value.reason !== reason)
-      this.subject.next({ available: false, reason, sinceMs: this.subject.value.available ? this.now() : this.subject.value.sinceMs });
+    const current = this.subject.value;
+    if (current.available) {
+      if (this.now() - current.sinceMs >= settledMs) this.probeDelayMs = this.options.probeIntervalMs ?? 250;
+      this.subject.next({ available: false, reason, sinceMs: this.now() });
+    } else if (current.reason !== reason) {
+      this.subject.next({ available: false, reason, sinceMs: current.sinceMs });
+    }
     this.scheduleProbe();
-    return error instanceof StoreUnavailableError ? error : new StoreUnavailableError(reason, { cause: error });
+    return error instanceof StoreUnavailableError
+      ? error
+      : new StoreUnavailableError(reason, { cause: error });
   }
 
   /** A query succeeded. */
@@ -123,7 +151,6 @@ export class StoreAvailability {
     if (this.subject.value.available) return;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
-    this.probeDelayMs = this.options.probeIntervalMs ?? 250;
     this.subject.next({ available: true, sinceMs: this.now() });
   }
 
@@ -147,6 +174,7 @@ export class StoreAvailability {
   close(): void {
     this.closed = true;
     clearTimeout(this.probeTimer);
+    clearInterval(this.heartbeatTimer);
     this.subject.complete();
   }
 
@@ -154,16 +182,16 @@ export class StoreAvailability {
     if (this.probeTimer || this.closed) return;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
-      // The probe goes through the same wrapped query path, so its own outcome updates the state.
+      this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.maxProbeIntervalMs ?? 2000);
       this.options.probe().then(
         () => this.noteSuccess(),
         (error: unknown) => {
-          this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.maxProbeIntervalMs ?? 2000);
+          // The server answered, if only with an error: it is there.
           if (unavailabilityReason(error) === undefined) this.noteSuccess();
           else this.noteFailure(error);
         },
       );
     }, this.probeDelayMs);
-    this.probeTimer.unref();
+    // Not unref'd: while the database is away there is work waiting for it to come back.
   }
 }

@@ -120,8 +120,14 @@ export interface World {
 }
 
 /** A fresh database with the test room, two residents (Alice with email and phone, Bob with email) and a courier. */
-export async function openLedgerWorld(kind: BackendKind = 'server'): Promise<World> {
-  const backend = await createScratchBackend(kind);
+export async function openLedgerWorld(
+  kind: BackendKind = 'server',
+  /** Another server than the tests' shared one (a private one a test may stop). */
+  server?: { url: string },
+): Promise<World> {
+  const backend = server
+    ? { settings: { url: server.url, dataDir: 'unused', poolSize: 4 }, dispose: async () => undefined }
+    : await createScratchBackend(kind);
   const scratch = { drop: () => backend.dispose() };
   const db = await openDatabase(backend.settings);
   await migrateToLatest(db);
