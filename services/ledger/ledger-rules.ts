@@ -448,7 +448,10 @@ function nextLandingPackage(state: LedgerState, atMs: number, options: LedgerOpt
   return state.awaiting.find((id) => {
     const sessionId = state.packages[id]?.deliverySessionId;
     const session = sessionId ? state.deliverySessions[sessionId] : undefined;
-    return session !== undefined && (session.endedAtMs === null || session.endedAtMs + options.neverPlacedAfterMs > atMs);
+    return (
+      session !== undefined &&
+      (session.endedAtMs === null || session.endedAtMs + options.neverPlacedAfterMs > atMs)
+    );
   });
 }
 

@@ -157,7 +157,11 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
         };
       case 'delivery_abandoned':
         return {
-          payload: { sessionId: d.sessionId, courierId: d.courierId, awaitingPackageIds: d.awaitingPackageIds },
+          payload: {
+            sessionId: d.sessionId,
+            courierId: d.courierId,
+            awaitingPackageIds: d.awaitingPackageIds,
+          },
           target: ['delivery_session', d.sessionId],
         };
       case 'package_placed':

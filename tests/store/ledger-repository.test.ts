@@ -394,18 +394,27 @@ for (const kind of ['server', 'embedded'] as BackendKind[]) {
       await deliver([p1, w.alice]);
       await ledger.feed(await observe('appeared', 5_000, 'A1-1', 1));
       await ledger.feed({ type: 'delivery_ended', atMs: 6_000, sessionId: d1 });
-      await ledger.feed({ type: 'pickup_started', atMs: 7_000, sessionId: s1, residentId: w.alice, packageIds: [p1] });
+      await ledger.feed({
+        type: 'pickup_started',
+        atMs: 7_000,
+        sessionId: s1,
+        residentId: w.alice,
+        packageIds: [p1],
+      });
       const restarted = await DurableLedger.open(w.store, {}, 9_000, 'after');
       await restarted.feed({ type: 'restarted', atMs: 9_000 });
       const { rows } = await w.db.query<{ end_reason: string; outcome: string; grace_over_at: Date | null }>(
         'SELECT end_reason, outcome, grace_over_at FROM pickup_sessions WHERE id = $1',
         [s1],
       );
-      assert.deepEqual(rows, [{ end_reason: 'abandoned', outcome: 'nothing_picked_up', grace_over_at: null }]);
-      assert.equal(await count(w.db, "events WHERE type = 'pickup.abandoned'"), 1);
-      assert.deepEqual((await w.store.packages.list({ roomId, limit: 10 })).map((p) => [p.state, p.slotId]), [
-        ['placed', 'A1-1'],
+      assert.deepEqual(rows, [
+        { end_reason: 'abandoned', outcome: 'nothing_picked_up', grace_over_at: null },
       ]);
+      assert.equal(await count(w.db, "events WHERE type = 'pickup.abandoned'"), 1);
+      assert.deepEqual(
+        (await w.store.packages.list({ roomId, limit: 10 })).map((p) => [p.state, p.slotId]),
+        [['placed', 'A1-1']],
+      );
       const again = await DurableLedger.open(w.store, {}, 10_000, 'again');
       assert.deepEqual(durableView(again.ledger.state), durableView(restarted.ledger.state));
     });

@@ -125,7 +125,7 @@ describe('the service killed in the middle of a delivery at the kiosk', () => {
     await scratch?.drop();
   });
 
-  test('what the kiosk acknowledged survives SIGKILL, and the restarted room flags the interrupted delivery\'s unplaced packages', async () => {
+  test("what the kiosk acknowledged survives SIGKILL, and the restarted room flags the interrupted delivery's unplaced packages", async () => {
     const first = await start();
     const c = await connect(first.wsUrl);
     const residents = (await db.query<{ id: string }>('SELECT id FROM residents ORDER BY apartment LIMIT 3'))

@@ -138,8 +138,12 @@ describe('room ledger service killed in the middle of a delivery', () => {
     // The next courier: their package is the one the next object is taken for.
     const next = uuid(101);
     assert.ok(
-      (await second.send({ id: 'k5', submit: { type: 'delivery_started', sessionId: next, courierId: w.courier } }))
-        .ok,
+      (
+        await second.send({
+          id: 'k5',
+          submit: { type: 'delivery_started', sessionId: next, courierId: w.courier },
+        })
+      ).ok,
     );
     assert.ok(
       (

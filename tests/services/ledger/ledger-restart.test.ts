@@ -113,10 +113,10 @@ describe('ledger: a start after a process died', () => {
     const late = 1_000 + defaultLedgerOptions.deliveryTimeoutMs + 10_000;
     const decisions = l.apply({ type: 'restarted', atMs: late });
     assert.deepEqual(types(decisions), ['delivery_ended', 'tell_kiosk', 'flag_raised', 'package_not_placed']);
-    assert.deepEqual(
-      decisions[0]?.type === 'delivery_ended' && [decisions[0].reason, decisions[0].atMs],
-      ['timeout', 1_000 + defaultLedgerOptions.deliveryTimeoutMs],
-    );
+    assert.deepEqual(decisions[0]?.type === 'delivery_ended' && [decisions[0].reason, decisions[0].atMs], [
+      'timeout',
+      1_000 + defaultLedgerOptions.deliveryTimeoutMs,
+    ]);
     assert.equal(flagsIn(decisions)[0]?.evidence.details.reason, 'service_restarted');
   });
 
