@@ -124,7 +124,17 @@ export class RoomLedgerService {
     });
   }
 
-  /** Rebuilds the room's state from the store, then starts taking observations and ticks. */
+  /**
+   * What the start closed that a dead process had left open (abandoned deliveries and pickups,
+   * never_placed flags), as committed before the service took any input.
+   */
+  recovery: CommittedStep | undefined;
+
+  /**
+   * Rebuilds the room's state from the store, closes what a previous process left open (committed
+   * before anything else), then starts taking observations and ticks. A start whose recovery cannot
+   * be committed fails: taking inputs over sessions nobody serves would match parcels wrongly.
+   */
   static async start(options: RoomLedgerServiceOptions): Promise<RoomLedgerService> {
     const clock = options.clock ?? { now: () => Date.now() };
     const state = await options.repository.loadLedgerState(options.roomId, clock.now());
@@ -140,6 +150,7 @@ export class RoomLedgerService {
       },
       'room ledger restored',
     );
+    service.recovery = await service.recover();
     service.subscription = options.observations$?.subscribe({
       next: (observation) => {
         void service.observe(observation).catch(() => undefined);
@@ -163,6 +174,29 @@ export class RoomLedgerService {
       service.timer.unref();
     }
     return service;
+  }
+
+  /** The `restarted` input: this process lifetime begins, the previous one's sessions end. */
+  private async recover(): Promise<CommittedStep> {
+    const step = await this.enqueue(
+      () => ({ type: 'restarted', atMs: this.clock.now() }),
+      `${this.bootId}:restarted`,
+      this.options.commitAttempts ?? 3,
+    );
+    const count = (type: LedgerDecision['type']) => step.decisions.filter((d) => d.type === type).length;
+    const summary = {
+      room: this.options.roomId,
+      deliveriesAbandoned: count('delivery_abandoned'),
+      pickupsAbandoned: count('pickup_abandoned'),
+      neverPlaced: step.decisions.filter((d) => d.type === 'flag_raised' && d.flag.kind === 'never_placed')
+        .length,
+    };
+    if (summary.deliveriesAbandoned + summary.pickupsAbandoned + summary.neverPlaced > 0) {
+      this.options.logger?.warn(summary, 'room ledger closed what the previous process left open');
+    } else {
+      this.options.logger?.info(summary, 'room ledger found nothing left open');
+    }
+    return step;
   }
 
   /** The state as committed (never ahead of the store). */

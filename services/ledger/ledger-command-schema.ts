@@ -5,7 +5,7 @@ import type { LedgerInput } from './ledger-types.ts';
 type WithoutTime<T> = T extends unknown ? Omit<T, 'atMs'> : never;
 
 /** What the kiosk (and staff tools) ask of the ledger; whoever submits it stamps the time. */
-export type LedgerCommand = WithoutTime<Exclude<LedgerInput, { type: 'observed' | 'tick' }>>;
+export type LedgerCommand = WithoutTime<Exclude<LedgerInput, { type: 'observed' | 'tick' | 'restarted' }>>;
 
 // Session and package ids are UUIDs because the store keeps them in uuid columns.
 const id = z.uuid();

@@ -124,6 +124,9 @@ export function step(state: LedgerState, input: LedgerInput, options: LedgerOpti
     case 'observed':
       observe(out, input.observation, atMs, options);
       break;
+    case 'restarted':
+      abandonPreviousLifetime(out, atMs, options);
+      break;
   }
   return { state: { ...out.state, nowMs: atMs }, decisions: out.list };
 }
@@ -231,6 +234,83 @@ function expire(out: Decisions, atMs: number, options: LedgerOptions): void {
   }
 }
 
+/**
+ * At start, every session the state holds belongs to a process that died: its courier or
+ * resident is no longer served by any kiosk. Open deliveries are closed, and every package still
+ * waiting for a shelf becomes a never_placed flag, because the next object seen belongs to the
+ * next courier, not to a delivery nobody is finishing. Open pickups are closed with the locator
+ * off; their packages stay on the shelves. Ended pickups keep their grace (it is about removals
+ * the cameras may still report, not about a kiosk).
+ */
+function abandonPreviousLifetime(out: Decisions, atMs: number, options: LedgerOptions): void {
+  const byStart = <T extends { startedAtMs: number; id: string }>(list: T[]): T[] =>
+    list.sort((a, b) => a.startedAtMs - b.startedAtMs || a.id.localeCompare(b.id));
+  const openAtStart = new Set<string>();
+  for (const session of byStart(Object.values(out.state.deliverySessions))) {
+    if (session.endedAtMs !== null) continue;
+    openAtStart.add(session.id);
+    out.push({
+      type: 'delivery_abandoned',
+      atMs,
+      sessionId: session.id,
+      courierId: session.courierId,
+      awaitingPackageIds: awaitingOf(out.state, session.id),
+    });
+  }
+  for (const packageId of [...out.state.awaiting]) {
+    const pkg = out.state.packages[packageId]!;
+    const session = pkg.deliverySessionId ? out.state.deliverySessions[pkg.deliverySessionId] : undefined;
+    const abandoned = session !== undefined && openAtStart.has(session.id);
+    const flagId = raise(out, atMs, options, {
+      kind: 'never_placed',
+      packageId,
+      summary: `Package ${short(packageId)} was registered at the kiosk at ${new Date(pkg.registeredAtMs).toISOString()} but no camera saw it land on a shelf before the service stopped; it no longer waits for a shelf: check the shelves and record where it is`,
+      evidence: {
+        details: {
+          reason: abandoned ? 'delivery_abandoned' : 'service_restarted',
+          deliverySessionId: pkg.deliverySessionId,
+          courierId: session?.courierId ?? null,
+          residentId: pkg.residentId,
+          registeredAtMs: pkg.registeredAtMs,
+          deliveryEndedAtMs: abandoned ? null : (session?.endedAtMs ?? null),
+          restartedAtMs: atMs,
+        },
+      },
+    });
+    out.push({ type: 'package_not_placed', atMs, packageId, flagId });
+  }
+  for (const session of byStart(Object.values(out.state.pickupSessions))) {
+    if (session.endedAtMs !== null) continue;
+    const { outcome, pickedUpIds, leftBehindIds } = pickupResult(session);
+    out.push(
+      {
+        type: 'pickup_abandoned',
+        atMs,
+        sessionId: session.id,
+        residentId: session.residentId,
+        outcome,
+        pickedUpIds,
+        leftBehindIds,
+      },
+      { type: 'locator', atMs, action: 'off', sessionId: session.id },
+    );
+  }
+}
+
+function pickupResult(
+  session: PickupSession,
+): Pick<Extract<LedgerDecision, { type: 'pickup_ended' }>, 'outcome' | 'pickedUpIds' | 'leftBehindIds'> {
+  const pickedUpIds = session.pickedUpIds;
+  const leftBehindIds = session.packageIds.filter((id) => !pickedUpIds.includes(id));
+  const outcome: PickupOutcome =
+    leftBehindIds.length === 0
+      ? 'picked_up'
+      : pickedUpIds.length === 0
+        ? 'nothing_picked_up'
+        : 'partly_picked_up';
+  return { outcome, pickedUpIds, leftBehindIds };
+}
+
 function startPickup(
   out: Decisions,
   input: Extract<LedgerInput, { type: 'pickup_started' }>,
@@ -286,15 +366,7 @@ function startPickup(
 }
 
 function endPickup(out: Decisions, session: PickupSession, atMs: number, reason: PickupEndReason): void {
-  const current = out.state.pickupSessions[session.id]!;
-  const pickedUpIds = current.pickedUpIds;
-  const leftBehindIds = current.packageIds.filter((id) => !pickedUpIds.includes(id));
-  const outcome: PickupOutcome =
-    leftBehindIds.length === 0
-      ? 'picked_up'
-      : pickedUpIds.length === 0
-        ? 'nothing_picked_up'
-        : 'partly_picked_up';
+  const { outcome, pickedUpIds, leftBehindIds } = pickupResult(out.state.pickupSessions[session.id]!);
   out.push(
     { type: 'pickup_ended', atMs, sessionId: session.id, reason, outcome, pickedUpIds, leftBehindIds },
     { type: 'locator', atMs, action: 'off', sessionId: session.id },
@@ -367,6 +439,22 @@ function openDeliveryId(state: LedgerState): string | null {
   return open[0]?.id ?? null;
 }
 
+/**
+ * The package the next object on a shelf is taken for: the oldest one awaiting a shelf whose
+ * delivery is live, i.e. a session of this process lifetime that is open or ended less than
+ * `neverPlacedAfterMs` ago. A package of a delivery the state no longer holds is never the target.
+ */
+function nextLandingPackage(state: LedgerState, atMs: number, options: LedgerOptions): string | undefined {
+  return state.awaiting.find((id) => {
+    const sessionId = state.packages[id]?.deliverySessionId;
+    const session = sessionId ? state.deliverySessions[sessionId] : undefined;
+    return (
+      session !== undefined &&
+      (session.endedAtMs === null || session.endedAtMs + options.neverPlacedAfterMs > atMs)
+    );
+  });
+}
+
 function appeared(
   out: Decisions,
   evidence: ObservationEvidence,
@@ -375,7 +463,7 @@ function appeared(
 ): Pick<RecentChange, 'certain' | 'packageId'> {
   const { slotId } = evidence;
   const straddles = evidence.slots.length > 1;
-  const nextId = out.state.awaiting[0];
+  const nextId = nextLandingPackage(out.state, atMs, options);
   if (nextId !== undefined && !(straddles && evidence.confidence < options.ambiguousMinConfidence)) {
     const pkg = out.state.packages[nextId]!;
     out.push({

@@ -91,7 +91,8 @@ export function evolve(state: LedgerState, decision: LedgerDecision): LedgerStat
       };
       return { ...s, packages, awaiting: sortAwaiting({ packages }, [...s.awaiting, decision.packageId]) };
     }
-    case 'delivery_ended': {
+    case 'delivery_ended':
+    case 'delivery_abandoned': {
       const session = s.deliverySessions[decision.sessionId];
       if (!session) return s;
       return dropFinishedDelivery(
@@ -211,7 +212,8 @@ export function evolve(state: LedgerState, decision: LedgerDecision): LedgerStat
           },
         },
       };
-    case 'pickup_ended': {
+    case 'pickup_ended':
+    case 'pickup_abandoned': {
       const session = s.pickupSessions[decision.sessionId];
       if (!session) return s;
       return {

@@ -88,7 +88,12 @@ export type LedgerInput =
     }
   | { type: 'pickup_ended'; atMs: number; sessionId: string }
   | { type: 'tick'; atMs: number }
-  | { type: 'observed'; atMs: number; observation: LedgerObservation };
+  | { type: 'observed'; atMs: number; observation: LedgerObservation }
+  /**
+   * A new process lifetime begins (the service started). Whatever sessions the state holds were
+   * opened by a process that is gone: nobody is at the kiosk for them any more.
+   */
+  | { type: 'restarted'; atMs: number };
 
 export interface PackageDetails {
   courierId?: string | null | undefined;
@@ -260,6 +265,14 @@ export type LedgerDecision =
       evidence: ObservationEvidence;
     }
   | { type: 'package_not_placed'; atMs: number; packageId: string; flagId: string }
+  /** A delivery left open by a process that died: closed at the next start, its packages flagged. */
+  | {
+      type: 'delivery_abandoned';
+      atMs: number;
+      sessionId: string;
+      courierId: string | null;
+      awaitingPackageIds: string[];
+    }
   | {
       type: 'package_picked_up';
       atMs: number;
@@ -301,6 +314,19 @@ export type LedgerDecision =
       atMs: number;
       sessionId: string;
       reason: PickupEndReason;
+      outcome: PickupOutcome;
+      pickedUpIds: string[];
+      leftBehindIds: string[];
+    }
+  /**
+   * A pickup left open by a process that died: closed at the next start (the locator goes off);
+   * what was not picked up stays on its shelf, waiting. It keeps the grace of an ended session.
+   */
+  | {
+      type: 'pickup_abandoned';
+      atMs: number;
+      sessionId: string;
+      residentId: string;
       outcome: PickupOutcome;
       pickedUpIds: string[];
       leftBehindIds: string[];

@@ -45,6 +45,7 @@ const eventTypes: Partial<Record<LedgerDecision['type'], string>> = {
   delivery_started: 'delivery.started',
   package_awaiting: 'package.awaiting_placement',
   delivery_ended: 'delivery.ended',
+  delivery_abandoned: 'delivery.abandoned',
   package_placed: 'package.placed',
   package_not_placed: 'package.not_placed',
   package_picked_up: 'package.picked_up',
@@ -55,6 +56,7 @@ const eventTypes: Partial<Record<LedgerDecision['type'], string>> = {
   flag_resolved: 'flag.resolved',
   pickup_started: 'pickup.started',
   pickup_ended: 'pickup.ended',
+  pickup_abandoned: 'pickup.abandoned',
   pickup_forgotten: 'pickup.grace_over',
   camera_offline: 'camera.offline',
   camera_online: 'camera.online',
@@ -153,6 +155,15 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
           payload: { sessionId: d.sessionId, reason: d.reason, awaitingPackageIds: d.awaitingPackageIds },
           target: ['delivery_session', d.sessionId],
         };
+      case 'delivery_abandoned':
+        return {
+          payload: {
+            sessionId: d.sessionId,
+            courierId: d.courierId,
+            awaitingPackageIds: d.awaitingPackageIds,
+          },
+          target: ['delivery_session', d.sessionId],
+        };
       case 'package_placed':
         return {
           payload: {
@@ -219,6 +230,17 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
           payload: {
             sessionId: d.sessionId,
             reason: d.reason,
+            outcome: d.outcome,
+            pickedUpIds: d.pickedUpIds,
+            leftBehindIds: d.leftBehindIds,
+          },
+          target: ['pickup_session', d.sessionId],
+        };
+      case 'pickup_abandoned':
+        return {
+          payload: {
+            sessionId: d.sessionId,
+            residentId: d.residentId,
             outcome: d.outcome,
             pickedUpIds: d.pickedUpIds,
             leftBehindIds: d.leftBehindIds,
@@ -304,6 +326,14 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
           `delivery session ${d.sessionId} is not open`,
         );
         return;
+      case 'delivery_abandoned':
+        await expectOne(
+          tx,
+          `UPDATE delivery_sessions SET ended_at = $2, end_reason = 'abandoned' WHERE id = $1 AND ended_at IS NULL`,
+          [d.sessionId, at(d.atMs)],
+          `delivery session ${d.sessionId} is not open`,
+        );
+        return;
       case 'package_placed': {
         const ids = await storePictures(tx, d.evidence, pending);
         await tx.query(
@@ -375,7 +405,11 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
         const { flag } = d;
         const observations = [];
         for (const o of flag.evidence.observations) observations.push(await evidenceJson(tx, o, pending));
-        const evidence = { observations, details: flag.evidence.details };
+        const details =
+          flag.kind === 'never_placed' && flag.packageId
+            ? { ...flag.evidence.details, label: await labelOf(tx, flag.packageId) }
+            : flag.evidence.details;
+        const evidence = { observations, details };
         await tx.query(
           `INSERT INTO flags (id, room_id, kind, slot_id, package_id, camera_id, summary, evidence, raised_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -418,6 +452,14 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
           tx,
           `UPDATE pickup_sessions SET ended_at = $2, end_reason = $3, outcome = $4 WHERE id = $1 AND ended_at IS NULL`,
           [d.sessionId, at(d.atMs), d.reason, d.outcome],
+          `pickup session ${d.sessionId} is not open`,
+        );
+        return;
+      case 'pickup_abandoned':
+        await expectOne(
+          tx,
+          `UPDATE pickup_sessions SET ended_at = $2, end_reason = 'abandoned', outcome = $3 WHERE id = $1 AND ended_at IS NULL`,
+          [d.sessionId, at(d.atMs), d.outcome],
           `pickup session ${d.sessionId} is not open`,
         );
         return;
@@ -612,6 +654,32 @@ export type LedgerRepository = ReturnType<typeof createLedgerRepository>;
  * staff marked a package returned): nothing was written; re-read the state and decide again.
  */
 export class LedgerConflictError extends StoreError {}
+
+/**
+ * What the kiosk read from a package's label, for a never_placed flag: staff search the shelves
+ * for that label (the ledger's state does not keep it).
+ */
+async function labelOf(tx: Queryable, packageId: string): Promise<Record<string, unknown> | null> {
+  const { rows } = await tx.query<{
+    carrier: string | null;
+    tracking_number: string | null;
+    recipient_text: string | null;
+    label_image_id: string | null;
+    courier_id: string | null;
+  }>(
+    'SELECT carrier, tracking_number, recipient_text, label_image_id, courier_id FROM packages WHERE id = $1',
+    [packageId],
+  );
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    carrier: r.carrier,
+    trackingNumber: r.tracking_number,
+    recipientText: r.recipient_text,
+    labelImageId: r.label_image_id,
+    courierId: r.courier_id,
+  };
+}
 
 async function expectOne(tx: Queryable, sql: string, params: unknown[], problem: string): Promise<void> {
   const { rowCount } = await tx.query(sql, params as never);

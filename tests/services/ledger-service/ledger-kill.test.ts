@@ -91,9 +91,9 @@ describe('room ledger service killed in the middle of a delivery', () => {
     await w?.scratch.drop();
   });
 
-  test('loses nothing it acknowledged, and after a restart the room ends up right', async () => {
+  test('loses nothing it acknowledged; after a restart the dead delivery is closed and the next courier gets their parcel', async () => {
     const session = uuid(100);
-    const [p1, p2, p3] = [uuid(1), uuid(2), uuid(3)];
+    const [p1, p2, p3, p4] = [uuid(1), uuid(2), uuid(3), uuid(4)];
     const first = LedgerProcess.start(url);
     processes.push(first);
     await first.ready;
@@ -123,34 +123,69 @@ describe('room ledger service killed in the middle of a delivery', () => {
     // The second package lands and the process dies at once: its commit may or may not be done.
     first.fire({ id: 'o2', observe: { kind: 'appeared', slotId: 'A1-2' } });
     await first.kill('SIGKILL');
+    const landed = await w.store.ledger.wasApplied(roomId, 'o2');
 
     const second = LedgerProcess.start(url);
     processes.push(second);
     const ready = await second.ready;
     assert.equal(ready.placed?.[p1], 'A1-1', 'the acknowledged placement survived');
-    assert.ok(ready.placed?.[p2] === 'A1-2' || ready.placed?.[p2] === null, 'p2 is placed or still awaiting');
-    assert.equal(ready.placed?.[p3], null, 'p3 still awaits a shelf');
-    // The kiosk resends what it never heard back about; what was committed applies once.
-    const again = await second.send({ id: 'o2', observe: { kind: 'appeared', slotId: 'A1-2' } });
+    assert.equal(ready.placed?.[p2], landed ? 'A1-2' : null);
+    assert.deepEqual(ready.awaiting, [], 'nothing of the dead delivery waits for a shelf');
+    // A resent acknowledged observation applies once.
+    const again = await second.send({ id: 'o1', observe: { kind: 'appeared', slotId: 'A1-1' } });
     assert.ok(again.ok, again.error);
+    assert.deepEqual(again.decisions, []);
+    // The next courier: their package is the one the next object is taken for.
+    const next = uuid(101);
+    assert.ok(
+      (
+        await second.send({
+          id: 'k5',
+          submit: { type: 'delivery_started', sessionId: next, courierId: w.courier },
+        })
+      ).ok,
+    );
+    assert.ok(
+      (
+        await second.send({
+          id: 'k6',
+          submit: { type: 'package_registered', sessionId: next, packageId: p4, residentId: w.bob },
+        })
+      ).ok,
+    );
     assert.ok((await second.send({ id: 'o3', observe: { kind: 'appeared', slotId: 'B1-1' } })).ok);
-    assert.ok((await second.send({ id: 'k5', submit: { type: 'delivery_ended', sessionId: session } })).ok);
+    assert.ok((await second.send({ id: 'k7', submit: { type: 'delivery_ended', sessionId: next } })).ok);
     await second.kill('SIGTERM');
     assert.equal(second.child.exitCode, 0, second.stderr);
 
     const packages = await w.store.packages.list({ roomId, limit: 10 });
     assert.deepEqual(Object.fromEntries(packages.map((p) => [p.id, [p.state, p.slotId]])), {
       [p1]: ['placed', 'A1-1'],
-      [p2]: ['placed', 'A1-2'],
-      [p3]: ['placed', 'B1-1'],
+      [p2]: landed ? ['placed', 'A1-2'] : ['awaiting_placement', null],
+      [p3]: ['awaiting_placement', null],
+      [p4]: ['placed', 'B1-1'],
     });
-    const { rows } = await w.db.query<{ n: number }>('SELECT count(*)::int AS n FROM placements');
-    assert.equal(rows[0]!.n, 3, 'one placement per package, none doubled by the resend');
-    const { rows: flags } = await w.db.query('SELECT kind FROM flags');
-    assert.deepEqual(flags, []);
-    const { rows: outbox } = await w.db.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM notification_outbox',
+    const { rows: flags } = await w.db.query<{ package_id: string }>(
+      `SELECT package_id FROM flags WHERE kind = 'never_placed' AND status = 'open' ORDER BY package_id`,
     );
-    assert.equal(outbox[0]!.n, 5, 'Alice twice by email and sms, Bob once by email');
+    assert.deepEqual(
+      flags.map((f) => f.package_id),
+      landed ? [p3] : [p2, p3],
+    );
+    const { rows: others } = await w.db.query(`SELECT kind FROM flags WHERE kind <> 'never_placed'`);
+    assert.deepEqual(others, []);
+    const { rows: outbox } = await w.db.query<{ package_id: string; resident_id: string }>(
+      `SELECT DISTINCT payload->>'packageId' AS package_id, payload->>'residentId' AS resident_id
+       FROM notification_outbox ORDER BY 1`,
+    );
+    assert.deepEqual(
+      outbox,
+      [
+        { package_id: p1, resident_id: w.alice },
+        ...(landed ? [{ package_id: p2, resident_id: w.bob }] : []),
+        { package_id: p4, resident_id: w.bob },
+      ],
+      'only packages seen on a shelf are announced, each to its own resident',
+    );
   });
 });

@@ -135,22 +135,93 @@ describe('room ledger service over PostgreSQL', () => {
     assert.equal((await w.store.packages.get(p1))?.state, 'picked_up');
   });
 
-  test('killed mid-delivery and started again over the same database, it carries on where it was', async () => {
+  test('started again mid-delivery, it closes the dead delivery and takes the next parcel for the next courier', async () => {
     const first = await start();
     await first.submit({ type: 'delivery_started', sessionId: d1, courierId: w.courier });
     await first.submit({ type: 'package_registered', sessionId: d1, packageId: p1, residentId: w.alice });
-    await first.submit({ type: 'package_registered', sessionId: d1, packageId: p2, residentId: w.bob });
+    await first.submit({ type: 'package_registered', sessionId: d1, packageId: p2, residentId: w.alice });
     await first.observe(await appeared('A1-1', 1));
     const before = first.state;
     await first.stop();
+    // What the rows say is what the live ledger held, the open delivery included.
+    assert.deepEqual(durableView(await w.store.ledger.loadLedgerState(roomId)), durableView(before));
+
+    clock.nowMs += 30_000;
     const second = await start();
-    assert.deepEqual(durableView(second.state), durableView(before));
+    const recovered = second.recovery!.decisions;
+    assert.deepEqual(
+      recovered.map((d) => d.type),
+      ['delivery_abandoned', 'flag_raised', 'package_not_placed'],
+    );
+    assert.deepEqual(second.state.awaiting, []);
+    assert.deepEqual(second.state.deliverySessions, {});
+    const flag = recovered.find((d) => d.type === 'flag_raised');
+    assert.equal(flag?.type === 'flag_raised' && flag.flag.kind, 'never_placed');
+    assert.equal(flag?.type === 'flag_raised' && flag.flag.packageId, p2);
+    // The recovery is in the rows: a third start rebuilds the same state and closes nothing more.
+    assert.deepEqual(durableView(await w.store.ledger.loadLedgerState(roomId)), durableView(second.state));
+
+    const d2 = uuid(101);
+    const p3 = uuid(3);
+    await second.submit({ type: 'delivery_started', sessionId: d2, courierId: w.courier });
+    await second.submit({ type: 'package_registered', sessionId: d2, packageId: p3, residentId: w.bob });
     const placed = nextSteps(second);
     clock.nowMs += 2_000;
     observations.next(await appeared('B1-1', 2));
     await placed;
-    assert.equal((await w.store.packages.get(p2))?.slotId, 'B1-1');
+    assert.equal((await w.store.packages.get(p3))?.slotId, 'B1-1', "the next courier's parcel is theirs");
+    assert.equal((await w.store.packages.get(p2))?.state, 'awaiting_placement');
     assert.equal((await w.store.packages.get(p1))?.slotId, 'A1-1');
+    const { rows: sessions } = await w.db.query<{ id: string; end_reason: string | null }>(
+      'SELECT id, end_reason FROM delivery_sessions ORDER BY started_at, id',
+    );
+    assert.deepEqual(sessions, [
+      { id: d1, end_reason: 'abandoned' },
+      { id: d2, end_reason: null },
+    ]);
+    const { rows: outbox } = await w.db.query<{ resident: string }>(
+      `SELECT DISTINCT payload->>'residentId' AS resident FROM notification_outbox WHERE payload->>'packageId' = $1`,
+      [p3],
+    );
+    assert.deepEqual(outbox, [{ resident: w.bob }]);
+    // A delivery the courier finished is not abandoned by the next start.
+    await second.submit({ type: 'delivery_ended', sessionId: d2 });
+    const third = await start();
+    assert.deepEqual(third.recovery!.decisions, []);
+  });
+
+  test('started again mid-pickup, it ends the dead pickup with the locator off; the package waits on its shelf', async () => {
+    const first = await start();
+    await first.submit({ type: 'delivery_started', sessionId: d1, courierId: w.courier });
+    await first.submit({ type: 'package_registered', sessionId: d1, packageId: p1, residentId: w.alice });
+    await first.observe(await appeared('A1-3', 1));
+    await first.submit({ type: 'delivery_ended', sessionId: d1 });
+    await first.submit({ type: 'pickup_started', sessionId: s1, residentId: w.alice, packageIds: [p1] });
+    await first.stop();
+
+    clock.nowMs += 60_000;
+    const second = await start();
+    const recovered = second.recovery!.decisions;
+    assert.deepEqual(
+      recovered.map((d) => (d.type === 'locator' ? `locator:${d.action}` : d.type)),
+      ['pickup_abandoned', 'locator:off'],
+    );
+    const { rows } = await w.db.query<{ end_reason: string; outcome: string }>(
+      'SELECT end_reason, outcome FROM pickup_sessions WHERE id = $1',
+      [s1],
+    );
+    assert.deepEqual(rows, [{ end_reason: 'abandoned', outcome: 'nothing_picked_up' }]);
+    assert.deepEqual(
+      [(await w.store.packages.get(p1))?.state, (await w.store.packages.get(p1))?.slotId],
+      ['placed', 'A1-3'],
+    );
+    // The resident comes back: a new pickup of the same package points the locator again.
+    clock.nowMs += 20_000;
+    const s2 = uuid(201);
+    const commands = firstValueFrom(second.locator$.pipe(take(1), toArray()));
+    await second.submit({ type: 'pickup_started', sessionId: s2, residentId: w.alice, packageIds: [p1] });
+    const [point] = await commands;
+    assert.deepEqual([point?.action, point?.action === 'point' && point.slotId], ['point', 'A1-3']);
   });
 
   test('a command retried with the same input id is applied once', async () => {

@@ -157,6 +157,73 @@ describe('ledger properties over random sequences of observations and session ac
     );
   });
 
+  test('after a start, only a package registered since is ever placed, and nothing of the dead process stays open', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        let sessionsOfThisLifetime = new Set<string>();
+        let packagesOfThisLifetime = new Set<string>();
+        for (const { input, decisions } of drive(actions).steps) {
+          if (input.type === 'restarted') {
+            sessionsOfThisLifetime = new Set();
+            packagesOfThisLifetime = new Set();
+          }
+          for (const d of decisions) {
+            if (d.type === 'delivery_started' || d.type === 'pickup_started')
+              sessionsOfThisLifetime.add(d.sessionId);
+            if (d.type === 'package_awaiting') packagesOfThisLifetime.add(d.packageId);
+            if (d.type === 'package_placed') {
+              assert.ok(
+                packagesOfThisLifetime.has(d.packageId),
+                `placed ${d.packageId}, registered before the last start`,
+              );
+              assert.ok(d.deliverySessionId && sessionsOfThisLifetime.has(d.deliverySessionId));
+            }
+            if (d.type === 'locator' && d.action === 'point')
+              assert.ok(sessionsOfThisLifetime.has(d.sessionId), 'the locator points for a dead session');
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
+  test('a start leaves no open session and no package waiting; each one that waited is flagged never_placed', () => {
+    fc.assert(
+      fc.property(run, (actions) => {
+        for (const { input, before, decisions } of drive(actions).steps) {
+          if (input.type !== 'restarted') continue;
+          const after = replay(before, decisions);
+          assert.deepEqual(after.awaiting, []);
+          assert.deepEqual(
+            Object.values(after.deliverySessions).filter((s) => s.endedAtMs === null),
+            [],
+          );
+          assert.deepEqual(
+            Object.values(after.pickupSessions).filter((s) => s.endedAtMs === null),
+            [],
+          );
+          const flagged = new Set(
+            decisions.flatMap((d) =>
+              d.type === 'flag_raised' && d.flag.kind === 'never_placed' ? [d.flag.packageId] : [],
+            ),
+          );
+          assert.deepEqual(flagged, new Set(before.awaiting));
+          for (const session of Object.values(before.pickupSessions)) {
+            if (session.endedAtMs !== null) continue;
+            assert.ok(
+              decisions.some((d) => d.type === 'locator' && d.action === 'off' && d.sessionId === session.id),
+              `the locator stays on for ${session.id}`,
+            );
+          }
+          for (const pkg of Object.values(before.packages)) {
+            if (pkg.state === 'placed') assert.equal(after.packages[pkg.id]?.slotId, pkg.slotId);
+          }
+        }
+      }),
+      runs,
+    );
+  });
+
   test('replaying the decisions rebuilds the same state', () => {
     fc.assert(
       fc.property(run, (actions) => {

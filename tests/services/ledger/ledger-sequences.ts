@@ -41,6 +41,8 @@ export const action = fc.oneof(
     arbitrary: fc.record({ kind: fc.constant('camera' as const), camera: fc.nat(1), online: fc.boolean() }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const) }) },
+  /** The process died and the service started again. */
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('restart' as const) }) },
   /** Nonsense: a session that does not exist, a slot the room lacks. */
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('bogus' as const), which: fc.nat(2) }) },
 );
@@ -136,6 +138,8 @@ export function toInput(
       };
     case 'tick':
       return { type: 'tick', atMs };
+    case 'restart':
+      return { type: 'restarted', atMs };
     case 'bogus':
       if (a.which === 0) return { type: 'delivery_ended', atMs, sessionId: 'never-opened' };
       if (a.which === 1) return { type: 'pickup_ended', atMs, sessionId: 'never-opened' };
