@@ -78,8 +78,10 @@ export async function startService(
   const layout = await loadLayoutFile(config.room.layoutFile);
   const room = roomRecordFromLayout(layout);
 
-  const db = await openDatabase(config.database, (seconds, ok) =>
-    metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+  const db = await openDatabase(
+    config.database,
+    (seconds, ok) => metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+    { onRefused: (reason) => logger.warn({ reason }, 'embedded database refused a connection') },
   );
   let server: Server | undefined;
   let notifications: NotificationService | undefined;
