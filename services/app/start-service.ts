@@ -168,6 +168,7 @@ export async function startService(
       metrics,
       logger,
       bodyLimitKb: config.http.bodyLimitKb,
+      trustProxy: config.http.trustProxy,
       photoLinks: notifications.photoLinks,
       kioskPage: Router().use(
         kioskRoutes({ db, devices: kioskKeys.devices, photoUrls: kioskPhotoUrls }),
