@@ -25,6 +25,7 @@ import {
   KioskServer,
   kioskRoutes,
   kioskSecrets,
+  serviceSecret,
 } from '../kiosk/index.ts';
 import { kioskPageRoutes } from '../kiosk-page/index.ts';
 import { createLedgerMetrics, RoomLedgerService } from '../ledger-service/index.ts';
@@ -132,10 +133,12 @@ export async function startService(
     });
     const kioskPhotoUrls = createKioskPhotoUrls(kioskKeys.secret);
 
+    // Unset, the photo links' key is made once and kept in the database: residents' links outlive a restart.
+    const linkSecret = config.notifications.linkSecret ?? (await serviceSecret(db, 'photo-links'));
     // Built even when the worker is off, so photo links from messages already sent keep working.
     notifications = createNotificationService({
       db,
-      settings: config.notifications,
+      settings: { ...config.notifications, linkSecret },
       logger,
       registry: metrics.registry,
     });
