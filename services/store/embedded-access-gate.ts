@@ -42,7 +42,7 @@ export interface AccessGate {
 export async function startAccessGate(options: AccessGateOptions): Promise<AccessGate> {
   const queryQueue = libraryQueryQueue(options.db);
   const expected = digest(options.password);
-  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
   const handlers = new Set<PGLiteSocketHandler>();
   const sockets = new Set<Socket>();
   let stopping = false;
