@@ -25,6 +25,7 @@ import {
   KioskServer,
   kioskRoutes,
   kioskSecrets,
+  serviceSecret,
 } from '../kiosk/index.ts';
 import { kioskPageRoutes } from '../kiosk-page/index.ts';
 import { createLedgerMetrics, RoomLedgerService } from '../ledger-service/index.ts';
@@ -78,8 +79,10 @@ export async function startService(
   const layout = await loadLayoutFile(config.room.layoutFile);
   const room = roomRecordFromLayout(layout);
 
-  const db = await openDatabase(config.database, (seconds, ok) =>
-    metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+  const db = await openDatabase(
+    config.database,
+    (seconds, ok) => metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
+    { onRefused: (reason) => logger.warn({ reason }, 'embedded database refused a connection') },
   );
   let server: Server | undefined;
   let notifications: NotificationService | undefined;
@@ -138,10 +141,12 @@ export async function startService(
     });
     const kioskPhotoUrls = createKioskPhotoUrls(kioskKeys.secret);
 
+    // Unset, the photo links' key is made once and kept in the database: residents' links outlive a restart.
+    const linkSecret = config.notifications.linkSecret ?? (await serviceSecret(db, 'photo-links'));
     // Built even when the worker is off, so photo links from messages already sent keep working.
     notifications = createNotificationService({
       db,
-      settings: config.notifications,
+      settings: { ...config.notifications, linkSecret },
       logger,
       registry: metrics.registry,
     });
@@ -174,6 +179,7 @@ export async function startService(
       metrics,
       logger,
       bodyLimitKb: config.http.bodyLimitKb,
+      trustProxy: config.http.trustProxy,
       photoLinks: notifications.photoLinks,
       kioskPage: Router().use(
         kioskRoutes({ db, devices: kioskKeys.devices, photoUrls: kioskPhotoUrls }),

@@ -19,6 +19,39 @@ const booleanLike = z.preprocess(
   z.boolean({ error: 'must be true or false (1, 0, yes and no are accepted too)' }),
 );
 
+const proxyNames = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+const trustProxyError =
+  'must be false, true, or proxy addresses and subnets separated by commas (loopback, 10.0.0.2, 192.168.1.0/24)';
+/** Express's `trust proxy`, limited to what an installer needs: none, any, or a list of addresses. */
+const trustProxy = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v;
+    const text = v.trim().toLowerCase();
+    return (
+      booleanWords[text] ??
+      text
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean)
+    );
+  },
+  z.union(
+    [
+      z.boolean(),
+      z
+        .array(z.string())
+        .min(1, trustProxyError)
+        .superRefine((items, ctx) => {
+          const bad = items.find((item) => !proxyNames.has(item) && !proxyAddress.safeParse(item).success);
+          if (bad !== undefined)
+            ctx.addIssue({ code: 'custom', message: `${trustProxyError}; "${bad}" is none of these` });
+        }),
+    ],
+    { error: trustProxyError },
+  ),
+);
+
 const postgresUrl = z
   .string()
   .trim()
@@ -32,6 +65,7 @@ export const serviceConfigSchema = z
         host: z.string().trim().min(1, 'must be a host name or IP address').default('127.0.0.1'),
         port: port.default(8080),
         bodyLimitKb: z.coerce.number().int().min(1).max(65536).default(256),
+        trustProxy: trustProxy.default(false),
       })
       .strict()
       .prefault({}),
@@ -247,6 +281,11 @@ export const environmentSettings = [
   { env: 'PORT', path: ['http', 'port'], doc: 'HTTP port (0 picks a free one)' },
   { env: 'PARCELROOM_HTTP_PORT', path: ['http', 'port'], doc: 'HTTP port; wins over PORT' },
   { env: 'PARCELROOM_HTTP_BODY_LIMIT_KB', path: ['http', 'bodyLimitKb'], doc: 'Largest accepted JSON body' },
+  {
+    env: 'PARCELROOM_HTTP_TRUST_PROXY',
+    path: ['http', 'trustProxy'],
+    doc: 'Proxies whose X-Forwarded-Proto is believed: false, true or addresses',
+  },
   { env: 'DATABASE_URL', path: ['database', 'url'], doc: 'PostgreSQL server; unset = embedded PGlite' },
   { env: 'PARCELROOM_DATA_DIR', path: ['database', 'dataDir'], doc: 'Folder of the embedded database' },
   {

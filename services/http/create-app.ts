@@ -1,5 +1,4 @@
 import express, { type Express, type Router } from 'express';
-import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from '../logging/index.ts';
 import type { ServiceMetrics } from '../metrics/index.ts';
@@ -10,6 +9,7 @@ import { errorHandler, notFoundHandler } from './error-handling.ts';
 import { healthRoutes, type ReadinessDetails } from './health-routes.ts';
 import { photoLinkRoutes } from './photo-link-routes.ts';
 import { roomRoutes } from './room-routes.ts';
+import { securityHeaders } from './security-headers.ts';
 
 export interface AppDependencies {
   store: Store;
@@ -24,6 +24,11 @@ export interface AppDependencies {
   staffReview?: StaffReview | undefined;
   /** More for /readyz to report (hardware link, cameras); see ReadinessDetails. */
   readinessDetails?: ReadinessDetails | undefined;
+  /**
+   * Proxies whose X-Forwarded-Proto (and -For) are believed: `true` for any, or addresses and
+   * subnets as Express's `trust proxy` takes them. Default: none, so a client cannot claim HTTPS.
+   */
+  trustProxy?: boolean | readonly string[] | undefined;
 }
 
 export function createApp({
@@ -35,11 +40,13 @@ export function createApp({
   staffReview,
   kioskPage,
   readinessDetails,
+  trustProxy = false,
 }: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  app.use(helmet());
+  app.set('trust proxy', typeof trustProxy === 'boolean' ? trustProxy : [...trustProxy]);
+  app.use(securityHeaders());
   app.use(
     pinoHttp({
       logger,

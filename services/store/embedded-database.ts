@@ -1,39 +1,61 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import { createPoolDatabase, type Database } from './database.ts';
+import { type AccessGate, startAccessGate } from './embedded-access-gate.ts';
 import { StoreError } from './store-error.ts';
 
 export interface EmbeddedDatabaseOptions {
   dataDir: string;
   onQuery?: (seconds: number, ok: boolean) => void;
+  /** Told when a connection to the embedded database is refused (wrong or no password). */
+  onRefused?: (reason: string) => void;
 }
 
+/** pg finds a server's Unix socket as `<host folder>/.s.PGSQL.<port>`. */
+const socketPort = 5432;
+const socketName = `.s.PGSQL.${socketPort}`;
+/** Linux refuses Unix socket paths longer than 107 bytes. */
+const longestSocketPath = 107;
+
 /**
- * Starts PGlite on a folder and serves it on a loopback port, so the rest of the service reaches
+ * Starts PGlite on a folder and serves it on a Unix socket, so the rest of the service reaches
  * it through `pg` exactly as it reaches a PostgreSQL server: one code path, one set of SQL.
+ * Only this process can connect: the socket sits in an owner-only folder, and every connection
+ * must give a password made fresh for this start and known only to this process's pool.
  */
 export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<Database> {
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  // The folder holds every resident's data; other users of the machine have no business in it.
+  chmodSync(dataDir, 0o700);
   const releaseLock = takeFolderLock(dataDir);
 
   let db: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
+  let gate: AccessGate | undefined;
+  let socketDir: { path: string; remove(): void } | undefined;
   try {
     db = await PGlite.create({ dataDir: join(dataDir, 'pgdata') });
+    socketDir = privateSocketFolder(dataDir);
+    const password = randomBytes(32).toString('base64url');
     // PGlite is one connection; the pool below holds one client so transactions never interleave.
-    // The server still admits a few sockets because pg-pool replaces a client that saw an error
+    // The gate still admits a few sockets because pg-pool replaces a client that saw an error
     // by opening a new socket before the old one has been torn down on the server side.
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
-    await server.start();
-    const port = listeningPort(server);
+    gate = await startAccessGate({
+      db,
+      socketPath: join(socketDir.path, socketName),
+      password,
+      maxConnections: 4,
+      ...(options.onRefused ? { onRefused: options.onRefused } : {}),
+    });
     const pool = new pg.Pool({
-      host: '127.0.0.1',
-      port,
+      host: socketDir.path,
+      port: socketPort,
       user: 'postgres',
+      password,
       database: 'postgres',
       max: 1,
       // Callers queue on the pool; a long transaction makes others wait rather than fail.
@@ -42,34 +64,43 @@ export async function openEmbeddedDatabase(options: EmbeddedDatabaseOptions): Pr
     pool.on('error', () => undefined);
     await pool.query('SELECT 1');
     const openedDb = db;
-    const openedServer = server;
+    const openedGate = gate;
+    const openedSocketDir = socketDir;
     return createPoolDatabase({
       kind: 'embedded',
       location: dataDir,
       pool,
       ...(options.onQuery ? { onQuery: options.onQuery } : {}),
       async onClose() {
-        await openedServer.stop();
+        await openedGate.stop();
         await openedDb.close();
+        openedSocketDir.remove();
         releaseLock();
       },
     });
   } catch (error) {
-    await server?.stop().catch(() => undefined);
+    await gate?.stop().catch(() => undefined);
     await db?.close().catch(() => undefined);
+    socketDir?.remove();
     releaseLock();
     if (error instanceof StoreError) throw error;
     throw new StoreError(`cannot open the embedded database in ${dataDir}: ${(error as Error).message}`);
   }
 }
 
-function listeningPort(server: PGLiteSocketServer): number {
-  // With port 0 the server learns its port on listen; its connection string carries it.
-  const conn = server.getServerConn();
-  const port = Number.parseInt(conn.split(':').pop() ?? '', 10);
-  if (!Number.isInteger(port) || port <= 0)
-    throw new StoreError(`embedded database did not report its port (${conn})`);
-  return port;
+/**
+ * The socket's folder: `<dataDir>/socket`, owner-only; when that path is too long for a Unix
+ * socket (a deep data folder), a fresh owner-only folder under the system's temporary folder.
+ */
+function privateSocketFolder(dataDir: string): { path: string; remove(): void } {
+  const inDataDir = join(dataDir, 'socket');
+  if (join(inDataDir, socketName).length <= longestSocketPath) {
+    mkdirSync(inDataDir, { recursive: true, mode: 0o700 });
+    chmodSync(inDataDir, 0o700);
+    return { path: inDataDir, remove: () => rmSync(join(inDataDir, socketName), { force: true }) };
+  }
+  const path = mkdtempSync(join(tmpdir(), 'parcelroom-db-'));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
 /**

@@ -14,7 +14,7 @@ export {
   type LedgerRepository,
 } from './ledger-repository.ts';
 export { type MigrationResult, migrateToLatest, migrationsDir } from './migrate.ts';
-export { type DatabaseSettings, openDatabase } from './open-database.ts';
+export { type DatabaseHooks, type DatabaseSettings, openDatabase } from './open-database.ts';
 export {
   createPackageRepository,
   type NewPackage,

@@ -268,7 +268,9 @@ describe('staff security', () => {
       assert.match(csp, /script-src 'self'/, path);
       assert.equal(reply.headers.get('x-content-type-options'), 'nosniff', path);
       assert.equal(reply.headers.get('x-frame-options'), 'SAMEORIGIN', path);
-      assert.match(reply.headers.get('strict-transport-security') ?? '', /max-age=\d+/, path);
+      // Plain HTTP here: no HSTS (HTTPS gets it, tests/services/http-security-headers.test.ts).
+      assert.equal(reply.headers.get('strict-transport-security'), null, path);
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/, path);
       assert.equal(reply.headers.get('referrer-policy'), 'no-referrer', path);
       assert.equal(reply.headers.get('cross-origin-opener-policy'), 'same-origin', path);
       assert.equal(reply.headers.get('x-powered-by'), null, path);
