@@ -160,7 +160,12 @@ export function createStaffRepository(db: Database) {
         const { rows } = await tx.query<CourierRow>(
           `UPDATE couriers SET name = coalesce($2, name), company = coalesce($3, company),
              rfid_tag = CASE WHEN $4::boolean THEN $5 ELSE rfid_tag END,
-             active = coalesce($6, active), pin_hash = coalesce($7, pin_hash)
+             active = coalesce($6, active), pin_hash = coalesce($7, pin_hash),
+             -- A changed tag or PIN drops the old keyed lookup, or the old one would still log in;
+             -- the kiosk writes the new one at its first use (docs/kiosk-credentials.md).
+             rfid_lookup = CASE WHEN $4::boolean THEN NULL ELSE rfid_lookup END,
+             rfid_hint = CASE WHEN $4::boolean THEN NULL ELSE rfid_hint END,
+             pin_lookup = CASE WHEN $7::text IS NULL THEN pin_lookup ELSE NULL END
            WHERE id = $1 RETURNING ${courierColumns}`,
           [
             id,

@@ -60,6 +60,8 @@ export interface KioskWorld {
   wsUrl: string;
   clock: TestClock;
   close(): Promise<void>;
+  /** Stops the servers and closes the database but keeps it (for a restart with `reuse`). */
+  stop(): Promise<void>;
 }
 
 export interface WorldOptions {
@@ -68,23 +70,34 @@ export interface WorldOptions {
   building?: BuildingAddress;
   limits?: LoginLimitSettings;
   demoDevice?: boolean;
+  /** Seed couriers as an older release did: no keyed lookups, RFID tags in clear. */
+  legacyCouriers?: boolean;
+  /** An existing database (a restart): nothing is created, seeded or dropped. */
+  reuse?: { scratch: ScratchDatabase; seeded: FirstStartSecrets };
 }
 
 /** The kiosk server over a fresh PostgreSQL database with the demo room and people. */
 export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskWorld> {
-  const scratch = await createScratchDatabase();
+  const scratch = options.reuse?.scratch ?? (await createScratchDatabase());
   const db = await openDatabase({ url: scratch.url, dataDir: 'unused', poolSize: 4 });
   const logger = pino({ level: 'silent' });
   await migrateToLatest(db, logger);
   const store = createStore(db);
   const layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
   await store.rooms.sync(roomRecordFromLayout(layout));
-  const seeded = (await seedDemoData(store, { demoPeople: true })).secrets!;
+  const credentials = createPickupCredentials(db, { secret });
+  const seeded =
+    options.reuse?.seeded ??
+    (
+      await seedDemoData(store, {
+        demoPeople: true,
+        ...(options.legacyCouriers ? {} : { keyedHash: credentials.keyedHash }),
+      })
+    ).secrets!;
   const { devices } = await kioskSecrets(db, {
     ...(options.demoDevice ? {} : { devices: `kiosk-1:${deviceToken},kiosk-2:${otherDeviceToken}` }),
     secret,
   });
-  const credentials = createPickupCredentials(db, { secret });
   const observations = new Subject<PipelineObservation>();
   const clock = new TestClock();
   const ledger = await RoomLedgerService.start({
@@ -133,12 +146,15 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/kiosk/ws`,
     async close() {
+      await this.stop();
+      await scratch.drop();
+    },
+    async stop() {
       await kiosk.close();
       await ledger.stop();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await db.close();
-      await scratch.drop();
     },
   };
 }
