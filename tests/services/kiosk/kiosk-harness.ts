@@ -59,6 +59,8 @@ export interface KioskWorld {
   url: string;
   wsUrl: string;
   clock: TestClock;
+  /** The kiosk server's metrics. */
+  registry: Registry;
   close(): Promise<void>;
   /** Stops the servers and closes the database but keeps it (for a restart with `reuse`). */
   stop(): Promise<void>;
@@ -114,6 +116,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const registry = new Registry();
   const kiosk = new KioskServer({
     server,
     roomId: layout.room.id,
@@ -129,8 +132,15 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     ...(options.limits ? { limits: options.limits } : {}),
     helloTimeoutMs: 1000,
     logger,
-    registry: new Registry(),
+    registry,
   });
+  const stop = async () => {
+    await kiosk.close();
+    await ledger.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.close();
+  };
   return {
     scratch,
     db,
@@ -143,18 +153,13 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     kiosk,
     server,
     clock,
+    registry,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/kiosk/ws`,
+    stop,
     async close() {
-      await this.stop();
+      await stop();
       await scratch.drop();
-    },
-    async stop() {
-      await kiosk.close();
-      await ledger.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await db.close();
     },
   };
 }
