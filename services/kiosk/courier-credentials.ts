@@ -78,7 +78,10 @@ export function createCourierCredentials(db: Database, keyedHash: KeyedHash) {
       );
       const row = legacy.rows[0];
       if (!row) return undefined;
-      await claim(row.id, 'rfid_lookup = $2, rfid_hint = $3, rfid_tag = NULL', [lookup, lookups.rfidHint(tag)]);
+      await claim(row.id, 'rfid_lookup = $2, rfid_hint = $3, rfid_tag = NULL', [
+        lookup,
+        lookups.rfidHint(tag),
+      ]);
       return courierOf(row);
     },
   };

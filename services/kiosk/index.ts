@@ -1,3 +1,11 @@
+export {
+  type CourierCredentials,
+  type CourierLookups,
+  courierLookups,
+  createCourierCredentials,
+  type KeyedHash,
+  type KioskCourier,
+} from './courier-credentials.ts';
 export { type KioskDevice, KioskDeviceRegistry, parseKioskDevices } from './kiosk-devices.ts';
 export * from './kiosk-protocol.ts';
 export { createKioskRepository, type KioskRepository } from './kiosk-repository.ts';
@@ -10,14 +18,6 @@ export {
 } from './kiosk-routes.ts';
 export { KioskServer, type KioskServerOptions } from './kiosk-server.ts';
 export { type KioskSettings, kioskSecrets } from './kiosk-setup.ts';
-export {
-  type CourierCredentials,
-  type CourierLookups,
-  courierLookups,
-  createCourierCredentials,
-  type KeyedHash,
-  type KioskCourier,
-} from './courier-credentials.ts';
 export {
   backoffAfter,
   defaultLoginLimits,

@@ -19,6 +19,7 @@ import type { LocatorCommand, RoomLedgerService } from '../ledger-service/index.
 import type { Logger } from '../logging/index.ts';
 import { describeShelfLocation } from '../notifications/index.ts';
 import type { Database } from '../store/index.ts';
+import { type CourierCredentials, createCourierCredentials } from './courier-credentials.ts';
 import type { KioskDeviceRegistry } from './kiosk-devices.ts';
 import {
   type ClientMessage,
@@ -35,7 +36,6 @@ import {
 } from './kiosk-protocol.ts';
 import { createKioskRepository, type KioskRepository } from './kiosk-repository.ts';
 import type { KioskPhotoUrls } from './kiosk-routes.ts';
-import { type CourierCredentials, createCourierCredentials } from './courier-credentials.ts';
 import {
   defaultLoginLimits,
   describeWait,
@@ -133,8 +133,7 @@ export class KioskServer {
     this.logger = options.logger.child({ component: 'kiosk' });
     this.repository = createKioskRepository(options.db);
     this.limits = new LoginLimits(options.db, options.limits ?? defaultLoginLimits, options.registry);
-    this.couriers =
-      options.couriers ?? createCourierCredentials(options.db, options.credentials.keyedHash);
+    this.couriers = options.couriers ?? createCourierCredentials(options.db, options.credentials.keyedHash);
     this.warnIfGuessable();
     this.mapOf = roomMapOf(options.layout);
     if (options.registry) {
@@ -445,7 +444,8 @@ export class KioskServer {
       message.rfid !== undefined
         ? await this.couriers.findByRfid(message.rfid)
         : await this.couriers.findByPin(message.pin!);
-    if (!courier) return this.wrongCredentials('courier', device, message.rfid ? 'RFID tag' : 'PIN', reservation);
+    if (!courier)
+      return this.wrongCredentials('courier', device, message.rfid ? 'RFID tag' : 'PIN', reservation);
     await this.limits.right('courier', device.id);
     const sessionId = randomUUID();
     await this.options.ledger.submit({ type: 'delivery_started', sessionId, courierId: courier.id });

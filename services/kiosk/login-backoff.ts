@@ -49,7 +49,11 @@ export function backoffAfter(tries: number, settings: LoginLimitSettings): numbe
 }
 
 /** Counts a try before its PIN is checked, or refuses it while the kiosk waits. */
-export function reserveTry(state: LoginTryState, nowMs: number, settings: LoginLimitSettings): TryReservation {
+export function reserveTry(
+  state: LoginTryState,
+  nowMs: number,
+  settings: LoginLimitSettings,
+): TryReservation {
   if (nowMs < state.lockedUntilMs) return { allowed: false, retryAfterMs: state.lockedUntilMs - nowMs };
   const forgotten = Math.floor(Math.max(0, nowMs - state.lastTryAtMs) / settings.forgetOneTryMs);
   const tries = Math.max(0, state.tries - forgotten) + 1;

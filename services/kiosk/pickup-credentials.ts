@@ -32,7 +32,8 @@ export function createPickupCredentials(db: Database, options: PickupCredentials
     throw new RangeError('the pickup credentials secret needs at least 32 characters');
   const key = Buffer.from(options.secret, 'utf8');
   const lifetimeMs = options.tokenLifetimeMs ?? 14 * 24 * 3600_000;
-  const drawPin = options.drawPin ?? (() => String(randomInt(0, 10 ** pickupPinDigits)).padStart(pickupPinDigits, '0'));
+  const drawPin =
+    options.drawPin ?? (() => String(randomInt(0, 10 ** pickupPinDigits)).padStart(pickupPinDigits, '0'));
 
   // The room is part of the hashed text so that one PIN hashes differently in two rooms.
   const pinHash = (roomId: string, pin: string) =>

@@ -212,7 +212,7 @@ function handleScan(text: string): void {
       break;
     case 'resident-pin':
       if (isQr) void residentLogin({ qrToken: value });
-      else if (/^\d{6}$/.test(value)) void residentLogin({ pin: value });
+      else if (value.length === pickupPinDigits && /^\d+$/.test(value)) void residentLogin({ pin: value });
       break;
     case 'capture':
     case 'typing-tracking':

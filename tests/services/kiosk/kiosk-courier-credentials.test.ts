@@ -35,7 +35,9 @@ const login = async (w: KioskWorld, credentials: { pin: string } | { rfid: strin
 };
 
 const courierName = (reply: ServerMessage) =>
-  reply.type === 'session' && reply.session.mode === 'courier' ? reply.session.courier.name : errorCode(reply);
+  reply.type === 'session' && reply.session.mode === 'courier'
+    ? reply.session.courier.name
+    : errorCode(reply);
 
 describe('courier PINs and RFID tags behind keyed lookups', () => {
   let w: KioskWorld;
@@ -82,7 +84,8 @@ describe('courier PINs and RFID tags behind keyed lookups', () => {
         pinLookup: lookups.pin(taken),
       }),
       (error: unknown) =>
-        error instanceof StoreError && error.message === 'this PIN belongs to another courier; choose another',
+        error instanceof StoreError &&
+        error.message === 'this PIN belongs to another courier; choose another',
     );
     await assert.rejects(
       w.store.people.addCourier({
@@ -99,7 +102,10 @@ describe('courier PINs and RFID tags behind keyed lookups', () => {
   test('a tag or PIN changed by staff stops the old one and the new one works from its first use', async () => {
     const courier = (await courierRows(w)).find((r) => r.name === w.seeded.courierPins[1]!.name)!;
     await w.store.staff.updateCourier(courier.id, { rfidTag: 'NEWTAG-0042' });
-    assert.equal(courierName(await login(w, { rfid: w.seeded.courierPins[1]!.rfidTag })), 'wrong_credentials');
+    assert.equal(
+      courierName(await login(w, { rfid: w.seeded.courierPins[1]!.rfidTag })),
+      'wrong_credentials',
+    );
     assert.equal(courierName(await login(w, { rfid: 'NEWTAG-0042' })), courier.name);
     const after = (await courierRows(w)).find((r) => r.id === courier.id)!;
     assert.equal(after.rfid_tag, null, 'the new tag is hashed at its first use');
@@ -111,7 +117,10 @@ describe('courier PINs and RFID tags behind keyed lookups', () => {
     assert.equal(courierName(await login(w, { pin: w.seeded.courierPins[1]!.pin })), 'wrong_credentials');
     assert.equal(courierName(await login(w, { pin: '24681357' })), courier.name);
     const lookups = courierLookups(w.credentials.keyedHash);
-    assert.equal((await courierRows(w)).find((r) => r.id === courier.id)!.pin_lookup, lookups.pin('24681357'));
+    assert.equal(
+      (await courierRows(w)).find((r) => r.id === courier.id)!.pin_lookup,
+      lookups.pin('24681357'),
+    );
   });
 });
 

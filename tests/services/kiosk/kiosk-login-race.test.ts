@@ -115,7 +115,11 @@ describe('kiosk logins under a race of hundreds of sockets', () => {
   before(async () => {
     w = await openKioskWorld({ limits: strict });
     const residents = await w.store.people.listResidents();
-    pins = await placePackages(w, [residents[0]!.id, residents[1]!.id, residents[2]!.id], ['A1-1', 'A1-2', 'A1-3']);
+    pins = await placePackages(
+      w,
+      [residents[0]!.id, residents[1]!.id, residents[2]!.id],
+      ['A1-1', 'A1-2', 'A1-3'],
+    );
   });
   after(async () => {
     for (const c of clients) await c.close();
@@ -178,7 +182,9 @@ describe('kiosk logins under a race of hundreds of sockets', () => {
       assert.equal(errorCode(await c.request({ type: 'courier_login', pin })), 'wrong_credentials');
     await c.close();
     const attack = await burst(w, 'kiosk-1', 300, (i) =>
-      i % 15 === 0 ? { type: 'courier_login', pin: right } : { type: 'courier_login', pin: String(10_000_000 + i) },
+      i % 15 === 0
+        ? { type: 'courier_login', pin: right }
+        : { type: 'courier_login', pin: String(10_000_000 + i) },
     );
     const counted = await eventually('all 300 courier tries decided', async () => {
       const t = await triesCounted(w, 'courier');

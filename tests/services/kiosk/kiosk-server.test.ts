@@ -424,7 +424,10 @@ describe('kiosk server', () => {
       { type: 'welcome' }
     >;
     assert.equal(welcome.session.mode, 'courier');
-    assert.equal(errorCode(await second.request({ type: 'resident_login', pin: '1234567890' })), 'session_open');
+    assert.equal(
+      errorCode(await second.request({ type: 'resident_login', pin: '1234567890' })),
+      'session_open',
+    );
     assert.equal(errorCode(await second.request({ type: 'door_unlock' })), 'door_unavailable');
     await second.request({ type: 'session_end' });
     await second.close();
