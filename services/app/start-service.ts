@@ -20,6 +20,7 @@ import type { ServiceConfig } from '../config/index.ts';
 import { redactConfig } from '../config/index.ts';
 import { createApp } from '../http/index.ts';
 import {
+  courierLookups,
   createKioskPhotoUrls,
   createPickupCredentials,
   KioskServer,
@@ -114,7 +115,17 @@ export async function startService(
       'room layout loaded',
     );
 
-    const seeded = await seedDemoData(store, { demoPeople: config.demo.seed });
+    // Pickup PINs and QR tokens are minted with the placement that announces them (docs/kiosk-protocol.md).
+    const kioskKeys = await kioskSecrets(db, config.kiosk);
+    const pickupCredentials = createPickupCredentials(db, {
+      secret: kioskKeys.secret,
+      tokenLifetimeMs: config.kiosk.pickupTokenDays * 24 * 3600_000,
+    });
+    // The demo couriers are enrolled with the kiosk's keyed PIN and RFID lookups (docs/kiosk-credentials.md).
+    const seeded = await seedDemoData(store, {
+      demoPeople: config.demo.seed,
+      keyedHash: pickupCredentials.keyedHash,
+    });
     if (seeded.residentsAdded || seeded.couriersAdded) {
       logger.info({ residents: seeded.residentsAdded, couriers: seeded.couriersAdded }, 'demo people seeded');
     }
@@ -133,12 +144,6 @@ export async function startService(
       payload: { database: db.kind, layoutSync: sync },
     });
 
-    // Pickup PINs and QR tokens are minted with the placement that announces them (docs/kiosk-protocol.md).
-    const kioskKeys = await kioskSecrets(db, config.kiosk);
-    const pickupCredentials = createPickupCredentials(db, {
-      secret: kioskKeys.secret,
-      tokenLifetimeMs: config.kiosk.pickupTokenDays * 24 * 3600_000,
-    });
     const kioskPhotoUrls = createKioskPhotoUrls(kioskKeys.secret);
 
     // Unset, the photo links' key is made once and kept in the database: residents' links outlive a restart.
@@ -158,6 +163,7 @@ export async function startService(
     staffReview = createStaffReview({
       store,
       logger,
+      courierLookups: courierLookups(pickupCredentials.keyedHash),
       registry: metrics.registry,
       cameraHealth: () => pipelineHealth?.(),
       // Behind HTTPS the session cookie must never travel in clear.

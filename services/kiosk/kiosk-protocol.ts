@@ -93,7 +93,11 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('resident_login'),
       ...envelope,
-      pin: digits(6, 6, 'the pickup PIN from the message').optional(),
+      // Ten digits (docs/kiosk-credentials.md); a PIN from before is refused here, its QR code still works.
+      pin: z
+        .string()
+        .regex(/^\d{10}$/, 'must be 10 digits (the pickup PIN from the message; its QR code works too)')
+        .optional(),
       qrToken: z.string().min(16).max(512).optional(),
     })
     .strict()
@@ -274,9 +278,9 @@ export type ServerMessage = Reply &
         type: 'error';
         code: KioskErrorCode;
         message: string;
-        /** Wrong credentials: tries left before the lockout. */
+        /** wrong_credentials: tries left before the kiosk starts to wait between tries. */
         attemptsLeft?: number;
-        /** locked_out, unavailable: when to try again. */
+        /** locked_out, unavailable: when to try again; wrong_credentials: how long before the next try is checked. */
         retryAfterMs?: number;
       }
   );

@@ -1,12 +1,5 @@
 import type { Database } from '../store/index.ts';
 
-export interface CourierCredentials {
-  id: string;
-  name: string;
-  company: string;
-  pinHash: string;
-}
-
 export interface KioskResident {
   id: string;
   firstName: string;
@@ -23,24 +16,9 @@ export interface KioskPackageRow {
   photoImageId: string | null;
 }
 
-/** The rows the kiosk reads: couriers' credentials, residents to choose from, packages to show. */
+/** The rows the kiosk reads: residents to choose from, packages to show (couriers: courier-credentials.ts). */
 export function createKioskRepository(db: Database) {
   return {
-    async activeCouriers(): Promise<CourierCredentials[]> {
-      const { rows } = await db.query<{ id: string; name: string; company: string; pin_hash: string }>(
-        'SELECT id, name, company, pin_hash FROM couriers WHERE active ORDER BY id',
-      );
-      return rows.map((r) => ({ id: r.id, name: r.name, company: r.company, pinHash: r.pin_hash }));
-    },
-
-    async courierByRfid(tag: string): Promise<Omit<CourierCredentials, 'pinHash'> | undefined> {
-      const { rows } = await db.query<{ id: string; name: string; company: string }>(
-        'SELECT id, name, company FROM couriers WHERE active AND rfid_tag = $1',
-        [tag],
-      );
-      return rows[0];
-    },
-
     async activeResidents(): Promise<KioskResident[]> {
       const { rows } = await db.query<ResidentRow>(`SELECT ${residentColumns} FROM residents WHERE active`);
       return rows.map(toResident);

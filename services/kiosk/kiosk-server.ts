@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import argon2 from 'argon2';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -20,6 +19,7 @@ import type { LocatorCommand, RoomLedgerService } from '../ledger-service/index.
 import type { Logger } from '../logging/index.ts';
 import { describeShelfLocation } from '../notifications/index.ts';
 import { type Database, unavailabilityReason } from '../store/index.ts';
+import { type CourierCredentials, createCourierCredentials } from './courier-credentials.ts';
 import type { KioskDeviceRegistry } from './kiosk-devices.ts';
 import {
   type ClientMessage,
@@ -36,8 +36,15 @@ import {
 } from './kiosk-protocol.ts';
 import { createKioskRepository, type KioskRepository } from './kiosk-repository.ts';
 import type { KioskPhotoUrls } from './kiosk-routes.ts';
-import { defaultLoginLimits, type LoginKind, type LoginLimitSettings, LoginLimits } from './login-limits.ts';
-import type { PickupCredentials } from './pickup-credentials.ts';
+import {
+  defaultLoginLimits,
+  describeWait,
+  type LoginLimitSettings,
+  type TryReservation,
+} from './login-backoff.ts';
+import { type LoginKind, LoginLimits } from './login-limits.ts';
+import { type PickupCredentials, pickupPinDigits } from './pickup-credentials.ts';
+import { pinGuessingBound } from './pin-guessing-bound.ts';
 import { roomMapOf } from './room-map.ts';
 
 export interface KioskServerOptions {
@@ -49,6 +56,8 @@ export interface KioskServerOptions {
   ledger: RoomLedgerService;
   devices: KioskDeviceRegistry;
   credentials: PickupCredentials;
+  /** Couriers' PIN and RFID lookups; by default over `db` with the credentials' key. */
+  couriers?: CourierCredentials;
   photoUrls: KioskPhotoUrls;
   /** The label pipeline's OCR engines, created once (they may still be warming up). */
   ocrEngines?: Promise<LabelOcrEngines> | LabelOcrEngines | undefined;
@@ -112,6 +121,7 @@ export class KioskServer {
   private readonly devices = new Map<string, Device>();
   private readonly repository: KioskRepository;
   private readonly limits: LoginLimits;
+  private readonly couriers: CourierCredentials;
   private readonly mapOf: ReturnType<typeof roomMapOf>;
   private readonly subscriptions: Subscription[] = [];
   private readonly heartbeat: NodeJS.Timeout;
@@ -125,7 +135,9 @@ export class KioskServer {
   constructor(private readonly options: KioskServerOptions) {
     this.logger = options.logger.child({ component: 'kiosk' });
     this.repository = createKioskRepository(options.db);
-    this.limits = new LoginLimits(options.limits ?? defaultLoginLimits);
+    this.limits = new LoginLimits(options.db, options.limits ?? defaultLoginLimits, options.registry);
+    this.couriers = options.couriers ?? createCourierCredentials(options.db, options.credentials.keyedHash);
+    this.warnIfGuessable();
     this.mapOf = roomMapOf(options.layout);
     if (options.registry) {
       this.messages = new Counter({
@@ -400,28 +412,57 @@ export class KioskServer {
     }
   }
 
-  private async checkLock(kind: LoginKind, device: Device): Promise<void> {
-    const lock = await this.limits.check(kind, device.id);
-    if (lock.locked)
-      throw new KioskProtocolError(
-        'locked_out',
-        `too many wrong tries; try again in ${Math.ceil(lock.retryAfterMs / 60_000)} min`,
-        { retryAfterMs: lock.retryAfterMs },
-      );
+  /**
+   * Counts a PIN or RFID try at this kiosk before it is looked up (docs/kiosk-credentials.md), or
+   * refuses it while the kiosk waits.
+   */
+  private async reserveTry(
+    kind: LoginKind,
+    device: Device,
+  ): Promise<Extract<TryReservation, { allowed: true }>> {
+    const reservation = await this.limits.reserve(kind, device.id);
+    if (reservation.allowed) return reservation;
+    throw new KioskProtocolError(
+      'locked_out',
+      `too many wrong tries at this kiosk; wait ${describeWait(reservation.retryAfterMs)} and try again${
+        kind === 'resident' ? ' (the QR code from your message works now)' : ''
+      }`,
+      { retryAfterMs: reservation.retryAfterMs },
+    );
   }
 
-  private async wrongCredentials(kind: LoginKind, device: Device, what: string): Promise<never> {
-    const outcome = await this.limits.wrong(kind, device.id);
-    this.logger.warn({ deviceId: device.id, kind, locked: outcome.locked }, 'wrong kiosk credentials');
-    if (outcome.locked)
-      throw new KioskProtocolError(
-        'locked_out',
-        `too many wrong tries; try again in ${Math.ceil(outcome.retryAfterMs / 60_000)} min`,
-        { retryAfterMs: outcome.retryAfterMs },
-      );
-    throw new KioskProtocolError('wrong_credentials', `${what} not recognised`, {
-      attemptsLeft: outcome.attemptsLeft,
+  private wrongCredentials(
+    kind: LoginKind,
+    device: Device,
+    what: string,
+    reservation: Extract<TryReservation, { allowed: true }>,
+  ): never {
+    const waitMs = reservation.waitAfterMs;
+    this.logger.warn(
+      { deviceId: device.id, kind, tries: reservation.state.tries, waitMs },
+      'wrong kiosk credentials',
+    );
+    throw new KioskProtocolError(
+      'wrong_credentials',
+      waitMs > 0
+        ? `${what} not recognised; wait ${describeWait(waitMs)} before the next try`
+        : `${what} not recognised`,
+      { attemptsLeft: reservation.freeTriesLeft, ...(waitMs > 0 ? { retryAfterMs: waitMs } : {}) },
+    );
+  }
+
+  /** Says in the log when the configured kiosks make pickup PINs guessable within a year. */
+  private warnIfGuessable(): void {
+    const bound = pinGuessingBound({
+      settings: this.limits.settings,
+      pinDigits: pickupPinDigits,
+      configuredKiosks: this.options.devices.devices.length,
     });
+    if (bound.expectedYears < 1)
+      this.logger.warn(
+        { kiosks: bound.kiosks, expectedYears: Number(bound.expectedYears.toFixed(2)) },
+        'with this many kiosks and these login limits a pickup PIN could be guessed within a year; see docs/kiosk-credentials.md',
+      );
   }
 
   private async courierLogin(
@@ -429,21 +470,13 @@ export class KioskServer {
     message: Extract<ClientMessage, { type: 'courier_login' }>,
   ): Promise<ServerMessage> {
     if (device.session) throw new KioskProtocolError('session_open', 'end the open session first');
-    await this.checkLock('courier', device);
-    let courier: { id: string; name: string; company: string } | undefined;
-    if (message.rfid !== undefined) {
-      courier = await this.repository.courierByRfid(message.rfid);
-    } else {
-      // Every courier's hash is tried, one after another: a PIN names nobody by itself, and
-      // argon2 already spreads one check over the cores (docs/kiosk-protocol.md).
-      for (const c of await this.repository.activeCouriers()) {
-        if (await argon2.verify(c.pinHash, message.pin!).catch(() => false)) {
-          courier = { id: c.id, name: c.name, company: c.company };
-          break;
-        }
-      }
-    }
-    if (!courier) return this.wrongCredentials('courier', device, message.rfid ? 'RFID tag' : 'PIN');
+    const reservation = await this.reserveTry('courier', device);
+    const courier =
+      message.rfid !== undefined
+        ? await this.couriers.findByRfid(message.rfid)
+        : await this.couriers.findByPin(message.pin!);
+    if (!courier)
+      return this.wrongCredentials('courier', device, message.rfid ? 'RFID tag' : 'PIN', reservation);
     await this.limits.right('courier', device.id);
     const sessionId = randomUUID();
     await this.options.ledger.submit({ type: 'delivery_started', sessionId, courierId: courier.id });
@@ -465,14 +498,15 @@ export class KioskServer {
     if (device.session) throw new KioskProtocolError('session_open', 'end the open session first');
     // Only PINs can be guessed: a QR token is signed, so its logins are never locked out (a
     // stranger typing wrong PINs must not keep residents with their QR code out).
-    if (message.pin !== undefined) await this.checkLock('resident', device);
+    const reservation = message.pin !== undefined ? await this.reserveTry('resident', device) : undefined;
     const { roomId } = this.options;
     const found =
       message.pin !== undefined
         ? await this.options.credentials.findByPin(roomId, message.pin)
         : await this.options.credentials.claimToken(roomId, message.qrToken!, device.id, Date.now());
     if (!found.ok) {
-      if (found.reason === 'wrong_pin') return this.wrongCredentials('resident', device, 'PIN');
+      // Only a PIN lookup says wrong_pin, and every PIN try holds a reservation.
+      if (found.reason === 'wrong_pin') return this.wrongCredentials('resident', device, 'PIN', reservation!);
       if (found.reason === 'token_invalid') {
         this.logger.warn({ deviceId: device.id }, 'QR code refused: not signed by this room');
         throw new KioskProtocolError(

@@ -1,95 +1,95 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-
-export interface LoginLimitSettings {
-  /** Wrong tries allowed per device within `windowMs` before it is locked. */
-  perDeviceTries: number;
-  windowMs: number;
-  lockoutMs: number;
-  /** Wrong tries allowed across the room's kiosks within `roomWindowMs` (residents only). */
-  perRoomTries: number;
-  roomWindowMs: number;
-  roomLockoutMs: number;
-}
-
-export const defaultLoginLimits: LoginLimitSettings = {
-  perDeviceTries: 5,
-  windowMs: 15 * 60_000,
-  lockoutMs: 5 * 60_000,
-  perRoomTries: 20,
-  roomWindowMs: 60 * 60_000,
-  roomLockoutMs: 15 * 60_000,
-};
+import { Counter, type Registry } from 'prom-client';
+import type { Database } from '../store/index.ts';
+import {
+  defaultLoginLimits,
+  type LoginLimitSettings,
+  type LoginTryState,
+  refundTry,
+  reserveTry,
+  type TryReservation,
+} from './login-backoff.ts';
 
 export type LoginKind = 'courier' | 'resident';
 
-export type LimitCheck = { locked: false } | { locked: true; retryAfterMs: number };
+interface LimitRow {
+  tries: number;
+  last_try_at: Date;
+  locked_until: Date;
+}
 
 /**
- * Wrong PINs are counted per device (and, for residents, per room) and lead to a lockout. Kept
- * in memory: a restart forgets the counts, which gives an attacker one more round per restart
- * and nothing more (docs/kiosk-protocol.md).
+ * Kiosk login tries, counted in PostgreSQL (`kiosk_login_limits`) so that every socket, every
+ * service process and every restart sees one count per kiosk and kind of login. A try is
+ * reserved under the row's lock *before* its PIN is looked up: a hundred sockets sending at once
+ * queue on that lock, and only as many as the rules allow get past it (docs/kiosk-credentials.md).
  */
 export class LoginLimits {
-  private readonly device: Record<LoginKind, RateLimiterMemory>;
-  private readonly room: RateLimiterMemory;
+  private readonly tries: Counter<'kind' | 'outcome'> | undefined;
 
-  constructor(readonly settings: LoginLimitSettings = defaultLoginLimits) {
-    const limiter = (points: number, windowMs: number) =>
-      new RateLimiterMemory({ points, duration: Math.ceil(windowMs / 1000) });
-    this.device = {
-      courier: limiter(settings.perDeviceTries, settings.windowMs),
-      resident: limiter(settings.perDeviceTries, settings.windowMs),
-    };
-    this.room = limiter(settings.perRoomTries, settings.roomWindowMs);
+  constructor(
+    private readonly db: Database,
+    readonly settings: LoginLimitSettings = defaultLoginLimits,
+    registry?: Registry,
+  ) {
+    if (registry)
+      this.tries = new Counter({
+        name: 'parcelroom_kiosk_login_tries_total',
+        help: 'Kiosk PIN and RFID tries by kind and outcome (checked, refused while a kiosk waits, right)',
+        labelNames: ['kind', 'outcome'],
+        registers: [registry],
+      });
   }
 
-  /** Whether logins of this kind are locked for the device right now (checked before the PIN). */
-  async check(kind: LoginKind, deviceId: string): Promise<LimitCheck> {
-    const checks = [this.device[kind].get(deviceId)];
-    if (kind === 'resident') checks.push(this.room.get('room'));
-    let retryAfterMs = 0;
-    // A lockout is a block, which the limiter records as one point more than allowed.
-    for (const [i, res] of (await Promise.all(checks)).entries()) {
-      const allowed = i === 0 ? this.settings.perDeviceTries : this.settings.perRoomTries;
-      if (res && res.consumedPoints > allowed) retryAfterMs = Math.max(retryAfterMs, res.msBeforeNext);
-    }
-    return retryAfterMs > 0 ? { locked: true, retryAfterMs } : { locked: false };
+  /** Counts a try at this kiosk, or refuses it while the kiosk waits; call before the lookup. */
+  async reserve(kind: LoginKind, deviceId: string): Promise<TryReservation> {
+    const reservation = await this.db.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO kiosk_login_limits (device_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+        [deviceId, kind],
+      );
+      const { rows } = await tx.query<LimitRow>(
+        `SELECT tries, last_try_at, locked_until FROM kiosk_login_limits
+         WHERE device_id = $1 AND kind = $2 FOR UPDATE`,
+        [deviceId, kind],
+      );
+      // Read after the lock is held, so a try that queued behind others sees the time it is decided.
+      const decided = reserveTry(stateOf(rows[0]!), Date.now(), this.settings);
+      if (decided.allowed) await this.write(tx, kind, deviceId, decided.state);
+      return decided;
+    });
+    this.tries?.inc({ kind, outcome: reservation.allowed ? 'checked' : 'refused' });
+    return reservation;
   }
 
-  /** Counts a wrong try; says how many are left, or that the device is now locked. */
-  async wrong(
+  /** A right login gives its counted try back (not the wait it started; see `refundTry`). */
+  async right(kind: LoginKind, deviceId: string): Promise<void> {
+    this.tries?.inc({ kind, outcome: 'right' });
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<LimitRow>(
+        `SELECT tries, last_try_at, locked_until FROM kiosk_login_limits
+         WHERE device_id = $1 AND kind = $2 FOR UPDATE`,
+        [deviceId, kind],
+      );
+      if (rows[0]) await this.write(tx, kind, deviceId, refundTry(stateOf(rows[0])));
+    });
+  }
+
+  private async write(
+    tx: Pick<Database, 'query'>,
     kind: LoginKind,
     deviceId: string,
-  ): Promise<{ locked: false; attemptsLeft: number } | { locked: true; retryAfterMs: number }> {
-    const counted = [
-      { limiter: this.device[kind], key: deviceId, lockoutMs: this.settings.lockoutMs },
-      ...(kind === 'resident'
-        ? [{ limiter: this.room, key: 'room', lockoutMs: this.settings.roomLockoutMs }]
-        : []),
-    ];
-    const results = await Promise.all(counted.map((c) => consume(c.limiter, c.key)));
-    let retryAfterMs = 0;
-    for (const [i, res] of results.entries()) {
-      if (res.remainingPoints > 0) continue;
-      const { limiter, key, lockoutMs } = counted[i]!;
-      const blocked = await limiter.block(key, Math.ceil(lockoutMs / 1000));
-      retryAfterMs = Math.max(retryAfterMs, blocked.msBeforeNext);
-    }
-    if (retryAfterMs > 0) return { locked: true, retryAfterMs };
-    return { locked: false, attemptsLeft: Math.min(...results.map((r) => r.remainingPoints)) };
-  }
-
-  /** A right login clears the device's count (not the room's). */
-  async right(kind: LoginKind, deviceId: string): Promise<void> {
-    await this.device[kind].delete(deviceId);
+    state: LoginTryState,
+  ): Promise<void> {
+    await tx.query(
+      `UPDATE kiosk_login_limits SET tries = $3, last_try_at = $4, locked_until = $5
+       WHERE device_id = $1 AND kind = $2`,
+      [deviceId, kind, state.tries, new Date(state.lastTryAtMs), new Date(state.lockedUntilMs)],
+    );
   }
 }
 
-async function consume(limiter: RateLimiterMemory, key: string): Promise<RateLimiterRes> {
-  try {
-    return await limiter.consume(key);
-  } catch (rejected) {
-    if (rejected instanceof RateLimiterRes) return rejected;
-    throw rejected;
-  }
-}
+const stateOf = (row: LimitRow): LoginTryState => ({
+  tries: row.tries,
+  lastTryAtMs: row.last_try_at.getTime(),
+  lockedUntilMs: row.locked_until.getTime(),
+});

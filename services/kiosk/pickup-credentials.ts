@@ -18,7 +18,8 @@ export interface PickupCredentialsOptions {
 }
 
 const tokenPrefix = 'pr1';
-const pinDigits = 6;
+/** Ten digits, typed in groups of 3-3-4: the length the guessing bound needs (docs/kiosk-credentials.md). */
+export const pickupPinDigits = 10;
 const maxDraws = 50;
 
 /**
@@ -31,7 +32,8 @@ export function createPickupCredentials(db: Database, options: PickupCredentials
     throw new RangeError('the pickup credentials secret needs at least 32 characters');
   const key = Buffer.from(options.secret, 'utf8');
   const lifetimeMs = options.tokenLifetimeMs ?? 14 * 24 * 3600_000;
-  const drawPin = options.drawPin ?? (() => String(randomInt(0, 10 ** pinDigits)).padStart(pinDigits, '0'));
+  const drawPin =
+    options.drawPin ?? (() => String(randomInt(0, 10 ** pickupPinDigits)).padStart(pickupPinDigits, '0'));
 
   // The room is part of the hashed text so that one PIN hashes differently in two rooms.
   const pinHash = (roomId: string, pin: string) =>
@@ -40,6 +42,15 @@ export function createPickupCredentials(db: Database, options: PickupCredentials
 
   return {
     pinHash,
+
+    /**
+     * The secret's HMAC of a value for one purpose (hex), for lookup columns such as the couriers'
+     * PIN and RFID tag: the purpose is hashed with the value so the same digits never hash alike
+     * for two purposes.
+     */
+    keyedHash(purpose: string, value: string): string {
+      return createHmac('sha256', key).update(`${purpose}\u0000${value}`).digest('hex');
+    },
 
     /**
      * Called by the ledger repository inside the placement's transaction (which holds the room's

@@ -1,5 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import argon2 from 'argon2';
+import { courierLookups } from '../kiosk/index.ts';
 import type { Store } from '../store/index.ts';
 import { demoCouriers, demoResidents } from './demo-people.ts';
 
@@ -23,16 +24,30 @@ const seedLockKey = 0x5eed_7001;
  * Seeds an empty database with the demo building. Idempotent: each part is added only when its
  * table is empty, under a lock so that two services starting together seed once.
  */
-export async function seedDemoData(store: Store, options: { demoPeople: boolean }): Promise<SeedOutcome> {
+export async function seedDemoData(
+  store: Store,
+  options: {
+    demoPeople: boolean;
+    /**
+     * The kiosk's keyed hash (`PickupCredentials.keyedHash`): with it the couriers' PIN and RFID
+     * lookups are written now; without it the kiosk writes them at each courier's first login.
+     */
+    keyedHash?: (purpose: string, value: string) => string;
+  },
+): Promise<SeedOutcome> {
   // Hash outside the transaction: argon2 is deliberately slow and the lock need not wait on it.
   const staffPassword = randomBytes(15).toString('base64url');
   const staffHash = await argon2.hash(staffPassword, { type: argon2.argon2id });
+  // Courier PINs are unique (a PIN names one courier), so each is drawn again while taken.
+  const pins = new Set<string>();
+  while (pins.size < demoCouriers.length) pins.add(String(randomInt(0, 1_000_000)).padStart(6, '0'));
   const couriers = await Promise.all(
-    demoCouriers.map(async (c) => {
-      const pin = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    demoCouriers.map(async (c, i) => {
+      const pin = [...pins][i]!;
       return { ...c, pin, pinHash: await argon2.hash(pin, { type: argon2.argon2id }) };
     }),
   );
+  const lookups = options.keyedHash ? courierLookups(options.keyedHash) : undefined;
 
   return store.db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [seedLockKey]);
@@ -49,7 +64,19 @@ export async function seedDemoData(store: Store, options: { demoPeople: boolean 
       if (rows[0]!.couriers === 0) {
         for (const c of couriers) {
           await store.people.addCourier(
-            { name: c.name, company: c.company, pinHash: c.pinHash, rfidTag: c.rfidTag },
+            {
+              name: c.name,
+              company: c.company,
+              pinHash: c.pinHash,
+              rfidTag: c.rfidTag,
+              ...(lookups
+                ? {
+                    pinLookup: lookups.pin(c.pin),
+                    rfidLookup: lookups.rfid(c.rfidTag),
+                    rfidHint: lookups.rfidHint(c.rfidTag),
+                  }
+                : {}),
+            },
             tx,
           );
         }

@@ -163,6 +163,14 @@ export interface StaffReviewDependencies {
   registry?: Registry | undefined;
   /** How often the live feed re-reads the flags table while a page listens. */
   feedPollMs?: number | undefined;
+  /**
+   * The kiosk's keyed lookups of courier PINs and RFID tags (services/kiosk `courierLookups`):
+   * with them a new or reset PIN that another courier has is refused, and a new tag is stored
+   * hashed. Without them the kiosk fills them in at the courier's first login.
+   */
+  courierLookups?:
+    | { pin(pin: string): string; rfid(tag: string): string; rfidHint(tag: string): string }
+    | undefined;
 }
 
 export interface StaffReview {
@@ -466,10 +474,19 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
     'post /api/staff/couriers': async (req, res) => {
       const body = newCourierBody.parse(req.body);
       const pinHash = await hashSecret(body.pin);
+      const keys = deps.courierLookups;
+      const tag = body.rfidTag ?? null;
       const courier = await store.db
         .transaction(async (tx) => {
           const added = await store.people.addCourier(
-            { name: body.name, company: body.company, pinHash, rfidTag: body.rfidTag ?? null },
+            {
+              name: body.name,
+              company: body.company,
+              pinHash,
+              rfidTag: tag,
+              ...(keys ? { pinLookup: keys.pin(body.pin) } : {}),
+              ...(keys && tag ? { rfidLookup: keys.rfid(tag), rfidHint: keys.rfidHint(tag) } : {}),
+            },
             tx,
           );
           await store.events.audit(
@@ -507,14 +524,21 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       const body = courierPinBody.parse(req.body ?? {});
       const pin = body.pin ?? String(randomInt(0, 1_000_000)).padStart(6, '0');
       const pinHash = await hashSecret(pin);
-      const courier = await store.db.transaction(async (tx) => {
-        const updated = await store.staff.updateCourier(courierId, { pinHash }, tx);
-        await store.events.audit(
-          audit(res, 'courier.pin_reset', 'courier', courierId, { drawn: body.pin === undefined }),
-          tx,
-        );
-        return updated;
-      });
+      const courier = await store.db
+        .transaction(async (tx) => {
+          const pinLookup = deps.courierLookups?.pin(pin);
+          const updated = await store.staff.updateCourier(
+            courierId,
+            { pinHash, ...(pinLookup ? { pinLookup } : {}) },
+            tx,
+          );
+          await store.events.audit(
+            audit(res, 'courier.pin_reset', 'courier', courierId, { drawn: body.pin === undefined }),
+            tx,
+          );
+          return updated;
+        })
+        .catch(storeConflict);
       // A drawn PIN is shown this once; only its hash is kept.
       res.json({ courier, ...(body.pin === undefined ? { pin } : {}) });
     },

@@ -1,4 +1,5 @@
 import type { Database, Queryable } from './database.ts';
+import { StoreError } from './store-error.ts';
 
 export interface Resident {
   id: string;
@@ -22,15 +23,26 @@ export interface Courier {
   id: string;
   name: string;
   company: string;
+  /** A tag still kept in clear, or what is shown of a hashed one (`…5678`), or null. */
   rfidTag: string | null;
   active: boolean;
 }
 
+/**
+ * A courier to enrol. With the kiosk's keyed lookups (`pinLookup`, `rfidLookup`, see
+ * docs/kiosk-credentials.md) the PIN is found by one indexed lookup and the tag is not kept in
+ * clear; without them the kiosk fills them in at the courier's first login.
+ */
 export interface NewCourier {
   name: string;
   company: string;
   pinHash: string;
+  pinLookup?: string | null;
+  /** A tag kept in clear (no `rfidLookup`), hashed at its first use. */
   rfidTag?: string | null;
+  rfidLookup?: string | null;
+  /** What staff are shown of a hashed tag (its last characters). */
+  rfidHint?: string | null;
 }
 
 export type StaffRole = 'staff' | 'admin';
@@ -81,18 +93,32 @@ export function createPeopleRepository(db: Database) {
       return rows[0]!.count;
     },
 
+    /** Refuses with a StoreError saying so a PIN or RFID tag that another courier has. */
     async addCourier(courier: NewCourier, tx: Queryable = db): Promise<Courier> {
-      const { rows } = await tx.query<CourierRow>(
-        `INSERT INTO couriers (name, company, pin_hash, rfid_tag) VALUES ($1, $2, $3, $4)
-         RETURNING id, name, company, rfid_tag, active`,
-        [courier.name, courier.company, courier.pinHash, courier.rfidTag ?? null],
-      );
-      return toCourier(rows[0]!);
+      const hashedTag = courier.rfidLookup != null;
+      try {
+        const { rows } = await tx.query<CourierRow>(
+          `INSERT INTO couriers (name, company, pin_hash, pin_lookup, rfid_tag, rfid_lookup, rfid_hint)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${courierColumns}`,
+          [
+            courier.name,
+            courier.company,
+            courier.pinHash,
+            courier.pinLookup ?? null,
+            hashedTag ? null : (courier.rfidTag ?? null),
+            courier.rfidLookup ?? null,
+            hashedTag ? (courier.rfidHint ?? null) : null,
+          ],
+        );
+        return toCourier(rows[0]!);
+      } catch (error) {
+        throw courierConflict(error);
+      }
     },
 
     async listCouriers(): Promise<Courier[]> {
       const { rows } = await db.query<CourierRow>(
-        'SELECT id, name, company, rfid_tag, active FROM couriers ORDER BY company, name',
+        `SELECT ${courierColumns} FROM couriers ORDER BY company, name`,
       );
       return rows.map(toCourier);
     },
@@ -128,7 +154,7 @@ export type PeopleRepository = ReturnType<typeof createPeopleRepository>;
 
 // Rows and their mapping, shared with the staff repository that edits the same tables.
 export const residentColumns = 'id, apartment, first_name, last_name, email, phone, active';
-export const courierColumns = 'id, name, company, rfid_tag, active';
+export const courierColumns = 'id, name, company, rfid_tag, rfid_hint, active';
 
 export interface ResidentRow {
   id: string;
@@ -145,6 +171,7 @@ export interface CourierRow {
   name: string;
   company: string;
   rfid_tag: string | null;
+  rfid_hint: string | null;
   active: boolean;
 }
 
@@ -169,7 +196,20 @@ export function toResident(r: ResidentRow): Resident {
 }
 
 export function toCourier(r: CourierRow): Courier {
-  return { id: r.id, name: r.name, company: r.company, rfidTag: r.rfid_tag, active: r.active };
+  const rfidTag = r.rfid_tag ?? (r.rfid_hint ? `…${r.rfid_hint}` : null);
+  return { id: r.id, name: r.name, company: r.company, rfidTag, active: r.active };
+}
+
+const courierConflicts: Record<string, string> = {
+  couriers_pin_lookup_key: 'this PIN belongs to another courier; choose another',
+  couriers_rfid_lookup_key: 'this RFID tag belongs to another courier',
+  couriers_rfid_tag_key: 'this RFID tag belongs to another courier',
+};
+
+function courierConflict(error: unknown): unknown {
+  const e = error as { code?: string; constraint?: string };
+  const message = e.code === '23505' && e.constraint ? courierConflicts[e.constraint] : undefined;
+  return message ? new StoreError(message) : error;
 }
 
 export function toStaff(r: StaffRow): StaffUser {

@@ -35,6 +35,8 @@ export interface CourierChanges {
   rfidTag?: string | null | undefined;
   active?: boolean | undefined;
   pinHash?: string | undefined;
+  /** The kiosk's keyed lookup of the new PIN; without it the kiosk writes it at the next login. */
+  pinLookup?: string | undefined;
 }
 
 export interface StaffUserChanges {
@@ -160,7 +162,12 @@ export function createStaffRepository(db: Database) {
         const { rows } = await tx.query<CourierRow>(
           `UPDATE couriers SET name = coalesce($2, name), company = coalesce($3, company),
              rfid_tag = CASE WHEN $4::boolean THEN $5 ELSE rfid_tag END,
-             active = coalesce($6, active), pin_hash = coalesce($7, pin_hash)
+             active = coalesce($6, active), pin_hash = coalesce($7, pin_hash),
+             -- A changed tag or PIN drops the old keyed lookup, or the old one would still log in;
+             -- the kiosk writes the new one at its first use (docs/kiosk-credentials.md).
+             rfid_lookup = CASE WHEN $4::boolean THEN NULL ELSE rfid_lookup END,
+             rfid_hint = CASE WHEN $4::boolean THEN NULL ELSE rfid_hint END,
+             pin_lookup = CASE WHEN $7::text IS NULL THEN pin_lookup ELSE $8 END
            WHERE id = $1 RETURNING ${courierColumns}`,
           [
             id,
@@ -170,13 +177,18 @@ export function createStaffRepository(db: Database) {
             changes.rfidTag ?? null,
             changes.active ?? null,
             changes.pinHash ?? null,
+            changes.pinLookup ?? null,
           ],
         );
         if (!rows[0]) throw new NotFoundError('courier', id);
         return toCourier(rows[0]);
       } catch (error) {
         throw uniqueViolation(
-          error,
+          uniqueViolation(
+            error,
+            'couriers_pin_lookup_key',
+            'this PIN belongs to another courier; choose another',
+          ),
           'couriers_rfid_tag_key',
           `RFID tag ${changes.rfidTag} belongs to another courier`,
         );

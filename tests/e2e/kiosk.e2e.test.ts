@@ -448,7 +448,7 @@ async function pickupPinSentTo(dir: string, phone: string): Promise<string> {
     }
     for (const file of files) {
       const text = readFileSync(join(dir, file), 'utf8');
-      const pin = /PIN (\d{6})/.exec(text);
+      const pin = /PIN (\d{10})/.exec(text);
       if (text.startsWith(`To: ${phone}\n`) && pin) return pin[1]!;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));

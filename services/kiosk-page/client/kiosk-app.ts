@@ -54,6 +54,9 @@ let camera: MediaStream | undefined;
 let doorTimer: ReturnType<typeof setTimeout> | undefined;
 let idleTimer: ReturnType<typeof setTimeout> | undefined;
 let pinDigits = '';
+// The pickup PIN's length and the groups the message prints it in (services/kiosk pickupPinDigits).
+const pickupPinDigits = 10;
+const pickupPinGroups = [3, 3, 4] as const;
 
 const connection = new KioskConnection({
   onWelcome(current) {
@@ -118,9 +121,10 @@ function show(next: Screen, keepNotice = false): void {
 function fail(error: unknown): void {
   let text = error instanceof Error ? error.message : String(error);
   if (error instanceof KioskRequestError) {
+    // The server's message already says how long to wait ("wait 40 s"); only the free tries are added.
     const { attemptsLeft, retryAfterMs } = error.reply;
-    if (attemptsLeft !== undefined) text += ` (${attemptsLeft} ${attemptsLeft === 1 ? 'try' : 'tries'} left)`;
-    if (retryAfterMs !== undefined) text += ` Try again in ${Math.ceil(retryAfterMs / 60_000)} min.`;
+    if (attemptsLeft !== undefined && attemptsLeft > 0 && retryAfterMs === undefined)
+      text += ` (${attemptsLeft} more ${attemptsLeft === 1 ? 'try' : 'tries'} before the kiosk makes you wait)`;
   }
   notice = { text, kind: 'error' };
   render();
@@ -210,7 +214,7 @@ function handleScan(text: string): void {
       break;
     case 'resident-pin':
       if (isQr) void residentLogin({ qrToken: value });
-      else if (/^\d{6}$/.test(value)) void residentLogin({ pin: value });
+      else if (value.length === pickupPinDigits && /^\d+$/.test(value)) void residentLogin({ pin: value });
       break;
     case 'capture':
     case 'typing-tracking':
@@ -337,9 +341,10 @@ function screenView(): HTMLElement {
     case 'resident-pin':
       return pinView(
         'Pick up a package',
-        'Enter the 6-digit PIN from your message, or scan its QR code.',
-        6,
+        `Enter the ${pickupPinDigits}-digit PIN from your message, or scan its QR code.`,
+        pickupPinDigits,
         (pin) => residentLogin({ pin }),
+        pickupPinGroups,
       );
     case 'capture':
       return captureView();
@@ -429,16 +434,32 @@ function idleView(): HTMLElement {
   );
 }
 
-function pinView(title: string, hint: string, maxDigits: number, submit: (pin: string) => void): HTMLElement {
+/**
+ * `groups` (a fixed-length PIN, the resident's): the dots are shown in those groups, which are easier
+ * to type and check than ten digits in a row, and the PIN is sent at its last digit, with no OK.
+ */
+function pinView(
+  title: string,
+  hint: string,
+  maxDigits: number,
+  submit: (pin: string) => void,
+  groups?: readonly number[],
+): HTMLElement {
   const press = (key: string) => {
     if (busy) return;
     notice = undefined;
     if (key === '⌫') pinDigits = pinDigits.slice(0, -1);
     else if (pinDigits.length < maxDigits) pinDigits += key;
-    // A resident PIN always has six digits: no OK needed.
-    if (maxDigits === 6 && pinDigits.length === 6) submit(pinDigits);
+    if (groups && pinDigits.length === maxDigits) submit(pinDigits);
     else render();
   };
+  const dot = (i: number) => h('span', { class: i < pinDigits.length ? 'dot filled' : 'dot' });
+  const dots = groups
+    ? groups.map((size, g) => {
+        const start = groups.slice(0, g).reduce((a, b) => a + b, 0);
+        return h('span', { class: 'group' }, ...Array.from({ length: size }, (_, i) => dot(start + i)));
+      })
+    : Array.from({ length: Math.max(4, pinDigits.length) }, (_, i) => dot(i));
   const pad = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '⌫', '0', 'OK'].map((key) =>
     h('button', {
       class: key === 'OK' ? 'key ok' : 'key',
@@ -460,9 +481,7 @@ function pinView(title: string, hint: string, maxDigits: number, submit: (pin: s
         testid: 'pin-display',
         attrs: { 'aria-label': `${pinDigits.length} digits entered` },
       },
-      ...Array.from({ length: maxDigits === 6 ? 6 : Math.max(4, pinDigits.length) }, (_, i) =>
-        h('span', { class: i < pinDigits.length ? 'dot filled' : 'dot' }),
-      ),
+      ...dots,
     ),
     h('div', { class: 'pin-pad' }, ...pad),
     bigButton('Cancel', () => show({ name: 'idle' }), 'quiet', 'cancel'),

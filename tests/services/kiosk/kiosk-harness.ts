@@ -59,7 +59,11 @@ export interface KioskWorld {
   url: string;
   wsUrl: string;
   clock: TestClock;
+  /** The kiosk server's metrics. */
+  registry: Registry;
   close(): Promise<void>;
+  /** Stops the servers and closes the database but keeps it (for a restart with `reuse`). */
+  stop(): Promise<void>;
 }
 
 export interface WorldOptions {
@@ -68,23 +72,34 @@ export interface WorldOptions {
   building?: BuildingAddress;
   limits?: LoginLimitSettings;
   demoDevice?: boolean;
+  /** Seed couriers as an older release did: no keyed lookups, RFID tags in clear. */
+  legacyCouriers?: boolean;
+  /** An existing database (a restart): nothing is created, seeded or dropped. */
+  reuse?: { scratch: ScratchDatabase; seeded: FirstStartSecrets };
 }
 
 /** The kiosk server over a fresh PostgreSQL database with the demo room and people. */
 export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskWorld> {
-  const scratch = await createScratchDatabase();
+  const scratch = options.reuse?.scratch ?? (await createScratchDatabase());
   const db = await openDatabase({ url: scratch.url, dataDir: 'unused', poolSize: 4 });
   const logger = pino({ level: 'silent' });
   await migrateToLatest(db, logger);
   const store = createStore(db);
   const layout = await loadLayoutFile('calibration/rooms/demo-room.yaml');
   await store.rooms.sync(roomRecordFromLayout(layout));
-  const seeded = (await seedDemoData(store, { demoPeople: true })).secrets!;
+  const credentials = createPickupCredentials(db, { secret });
+  const seeded =
+    options.reuse?.seeded ??
+    (
+      await seedDemoData(store, {
+        demoPeople: true,
+        ...(options.legacyCouriers ? {} : { keyedHash: credentials.keyedHash }),
+      })
+    ).secrets!;
   const { devices } = await kioskSecrets(db, {
     ...(options.demoDevice ? {} : { devices: `kiosk-1:${deviceToken},kiosk-2:${otherDeviceToken}` }),
     secret,
   });
-  const credentials = createPickupCredentials(db, { secret });
   const observations = new Subject<PipelineObservation>();
   const clock = new TestClock();
   const ledger = await RoomLedgerService.start({
@@ -101,6 +116,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
+  const registry = new Registry();
   const kiosk = new KioskServer({
     server,
     roomId: layout.room.id,
@@ -116,8 +132,15 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     ...(options.limits ? { limits: options.limits } : {}),
     helloTimeoutMs: 1000,
     logger,
-    registry: new Registry(),
+    registry,
   });
+  const stop = async () => {
+    await kiosk.close();
+    await ledger.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await db.close();
+  };
   return {
     scratch,
     db,
@@ -130,14 +153,12 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     kiosk,
     server,
     clock,
+    registry,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/kiosk/ws`,
+    stop,
     async close() {
-      await kiosk.close();
-      await ledger.stop();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await db.close();
+      await stop();
       await scratch.drop();
     },
   };

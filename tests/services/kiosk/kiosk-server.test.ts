@@ -75,14 +75,7 @@ describe('kiosk server', () => {
 
   before(async () => {
     w = await openKioskWorld({
-      limits: {
-        perDeviceTries: 3,
-        windowMs: 60_000,
-        lockoutMs: 60_000,
-        perRoomTries: 100,
-        roomWindowMs: 60_000,
-        roomLockoutMs: 60_000,
-      },
+      limits: { freeTries: 2, firstBackoffMs: 60_000, maxBackoffMs: 60_000, forgetOneTryMs: 600_000 },
     });
     const residents = await w.store.people.listResidents();
     residentA = residents[0]!;
@@ -195,18 +188,22 @@ describe('kiosk server', () => {
     await c.close();
   });
 
-  test('wrong courier PINs count down and then lock the kiosk out, even for the right PIN', async () => {
+  test('wrong courier PINs count down, then the kiosk waits between tries, even for the right PIN', async () => {
     const c = await connect('kiosk-2');
     const first = await c.request({ type: 'courier_login', pin: '000001' });
     assert.equal(errorCode(first), 'wrong_credentials');
-    assert.equal((first as { attemptsLeft: number }).attemptsLeft, 2);
+    assert.equal((first as { attemptsLeft: number }).attemptsLeft, 1);
     assert.equal(
       errorCode(await c.request({ type: 'courier_login', rfid: 'NOTATAG1' })),
       'wrong_credentials',
     );
     const third = await c.request({ type: 'courier_login', pin: '000003' });
-    assert.equal(errorCode(third), 'locked_out');
+    assert.equal(errorCode(third), 'wrong_credentials');
     assert.ok((third as { retryAfterMs: number }).retryAfterMs > 50_000);
+    assert.match((third as { message: string }).message, /wait (59|60) s before the next try|wait 1 min/);
+    const fourth = await c.request({ type: 'courier_login', pin: '000004' });
+    assert.equal(errorCode(fourth), 'locked_out');
+    assert.match((fourth as { message: string }).message, /wait (\d+ s|1 min) and try again/);
     const right = await c.request({ type: 'courier_login', pin: w.seeded.courierPins[0]!.pin });
     assert.equal(errorCode(right), 'locked_out');
     assert.deepEqual(w.kiosk.sessionOf('kiosk-2'), { mode: 'idle' });
@@ -268,7 +265,7 @@ describe('kiosk server', () => {
     await c.close();
   });
 
-  test('placement mints a 6-digit PIN unique on the shelves and a QR token, in clear only in the outbox', async () => {
+  test('placement mints a 10-digit PIN unique on the shelves and a QR token, in clear only in the outbox', async () => {
     const c = await connect();
     await courierLogin(c);
     const { packageId } = await deliver(c, residentA.id);
@@ -281,7 +278,7 @@ describe('kiosk server', () => {
     );
     assert.equal(rows.length, 2, 'email and sms');
     const { pickupPin, pickupToken } = rows[0]!.payload;
-    assert.match(pickupPin, /^\d{6}$/);
+    assert.match(pickupPin, /^\d{10}$/);
     assert.match(pickupToken, /^pr1\.[0-9a-f-]{36}\.\d+\.[A-Za-z0-9_-]+$/);
     assert.deepEqual(rows[1]!.payload.pickupPin, pickupPin);
     const stored = await w.db.query<{ pickup_pin_hash: string }>(
@@ -427,7 +424,10 @@ describe('kiosk server', () => {
       { type: 'welcome' }
     >;
     assert.equal(welcome.session.mode, 'courier');
-    assert.equal(errorCode(await second.request({ type: 'resident_login', pin: '123456' })), 'session_open');
+    assert.equal(
+      errorCode(await second.request({ type: 'resident_login', pin: '1234567890' })),
+      'session_open',
+    );
     assert.equal(errorCode(await second.request({ type: 'door_unlock' })), 'door_unavailable');
     await second.request({ type: 'session_end' });
     await second.close();
@@ -482,18 +482,19 @@ describe('kiosk server', () => {
     await c.close();
   });
 
-  test('wrong resident PINs lock the kiosk out with a retry time, but not for QR codes', async () => {
+  test('wrong resident PINs make the kiosk wait with a retry time, but not for QR codes', async () => {
     const c = await connect('kiosk-2');
     const before = await counts(w);
     const tries: ServerMessage[] = [];
-    for (const pin of ['000000', '000001', '000002', '000003'])
+    for (const pin of ['0000000000', '0000000001', '0000000002', '0000000003'])
       tries.push(await c.request({ type: 'resident_login', pin }));
     assert.deepEqual(tries.map(errorCode), [
       'wrong_credentials',
       'wrong_credentials',
-      'locked_out',
+      'wrong_credentials',
       'locked_out',
     ]);
+    assert.match((tries[3] as { message: string }).message, /the QR code from your message works now/);
     assert.ok((tries[3] as { retryAfterMs: number }).retryAfterMs > 0);
     assert.deepEqual(await counts(w), before);
     // A QR code cannot be guessed: the locked kiosk still takes one.
