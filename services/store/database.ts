@@ -47,6 +47,24 @@ export function createPoolDatabase(options: PoolDatabaseOptions): Database {
   let closed = false;
   const availability = new StoreAvailability({
     probe: () => pool.query('SELECT 1'),
+    writeProbe: async () => {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        await client.query("INSERT INTO store_write_probes (padding) VALUES (repeat('x', 65536))");
+      } catch (error) {
+        broken =
+          unavailabilityReason(error) !== undefined &&
+          !/^53/.test(String((error as { code?: unknown }).code));
+        throw error;
+      } finally {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        client.release(broken || undefined);
+      }
+    },
     heartbeatMs: options.heartbeatMs ?? 2000,
   });
 
@@ -87,6 +105,7 @@ export function createPoolDatabase(options: PoolDatabaseOptions): Database {
         await timed(() => client.query('BEGIN'));
         const result = await work(clientQueryable(client));
         await timed(() => client.query('COMMIT'));
+        availability.noteSuccess('write');
         return result;
       } catch (error) {
         // A rollback that fails too means the connection itself is gone.

@@ -71,6 +71,11 @@ export function unavailabilityReason(error: unknown): string | undefined {
 export interface StoreAvailabilityOptions {
   /** A trivial query against the database, used to notice that it is back. */
   probe: () => Promise<unknown>;
+  /**
+   * A small write that needs room on disk, used instead of `probe` after the database refused a
+   * write for lack of resources: a full disk still answers reads.
+   */
+  writeProbe?: () => Promise<unknown>;
   /** First wait between probes while unavailable; doubles up to `maxProbeIntervalMs`. */
   probeIntervalMs?: number;
   maxProbeIntervalMs?: number;
@@ -112,7 +117,9 @@ export class StoreAvailability {
     if (heartbeatMs > 0) {
       this.heartbeatTimer = setInterval(() => {
         if (!this.available || this.closed) return;
-        this.options.probe().then(
+        const resources = /^(disk full|server cannot take work \(53)/.test(this.subject.value.reason ?? '');
+        const probe = resources && this.options.writeProbe ? this.options.writeProbe : this.options.probe;
+        probe().then(
           () => this.noteSuccess(),
           (error: unknown) => this.noteFailure(error),
         );
@@ -146,9 +153,13 @@ export class StoreAvailability {
       : new StoreUnavailableError(reason, { cause: error });
   }
 
-  /** A query succeeded. */
-  noteSuccess(): void {
+  /**
+   * A query succeeded. After a refusal for lack of resources only a write proves the database
+   * can take work again: reads go on working on a full disk.
+   */
+  noteSuccess(kind: 'read' | 'write' = 'read'): void {
     if (this.subject.value.available) return;
+    if (kind === 'read' && this.lackingResources()) return;
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.subject.next({ available: true, sinceMs: this.now() });
@@ -178,16 +189,23 @@ export class StoreAvailability {
     this.subject.complete();
   }
 
+  private lackingResources(): boolean {
+    const { available, reason } = this.subject.value;
+    return !available && /^(disk full|server cannot take work \(53)/.test(reason ?? '');
+  }
+
   private scheduleProbe(): void {
     if (this.probeTimer || this.closed) return;
     this.probeTimer = setTimeout(() => {
       this.probeTimer = undefined;
       this.probeDelayMs = Math.min(this.probeDelayMs * 2, this.options.maxProbeIntervalMs ?? 2000);
-      this.options.probe().then(
-        () => this.noteSuccess(),
+      const writing = this.lackingResources() && this.options.writeProbe !== undefined;
+      const probe = writing ? this.options.writeProbe! : this.options.probe;
+      probe().then(
+        () => this.noteSuccess(writing ? 'write' : 'read'),
         (error: unknown) => {
           // The server answered, if only with an error: it is there.
-          if (unavailabilityReason(error) === undefined) this.noteSuccess();
+          if (unavailabilityReason(error) === undefined) this.noteSuccess(writing ? 'write' : 'read');
           else this.noteFailure(error);
         },
       );
