@@ -16,12 +16,14 @@ export function healthRoutes(store: Store, metrics: ServiceMetrics, details?: Re
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const database = await store.ping();
-    metrics.databaseUp.set(database ? 1 : 0);
+    const answers = await store.ping();
     const away = store.db.availability.state;
+    // A database that answers but refused the last write (a full disk) cannot record a delivery.
+    const database = answers && away.available;
+    metrics.databaseUp.set(database ? 1 : 0);
     res.status(database ? 200 : 503).json({
       status: database ? 'ready' : 'unavailable',
-      checks: { database: database ? 'ok' : 'unreachable', ...details?.() },
+      checks: { database: database ? 'ok' : answers ? 'refusing writes' : 'unreachable', ...details?.() },
       // Why not, and since when: what an operator looks at first.
       ...(database
         ? {}
