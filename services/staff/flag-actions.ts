@@ -109,6 +109,43 @@ const short = (uuid: string) => uuid.slice(0, 8);
  * records that the resident has the package; dismiss closes the flag with a reason.
  */
 export function planFlagAction(context: ResolutionContext, action: FlagAction): ResolutionPlan {
+  const plan = planChanges(context, action);
+  return { ...plan, alsoResolved: settledNeverPlacedFlags(context, plan) };
+}
+
+/**
+ * A `never_placed` flag says "nobody knows where this package is". Once staff place it in a slot
+ * or record it picked up (whichever flag they did that from), that flag is answered: left open it
+ * would send the next person searching the shelves for a package already on them.
+ */
+function settledNeverPlacedFlags(
+  context: ResolutionContext,
+  plan: Omit<ResolutionPlan, 'alsoResolved'>,
+): ResolutionPlan['alsoResolved'] {
+  const settled: ResolutionPlan['alsoResolved'] = [];
+  for (const change of plan.packageChanges) {
+    if (change.kind !== 'place' && change.kind !== 'pick_up') continue;
+    for (const other of context.neverPlacedFlags) {
+      if (other.packageId !== change.packageId || other.id === context.flag.id) continue;
+      if (settled.some((s) => s.flagId === other.id)) continue;
+      settled.push({
+        flagId: other.id,
+        resolution: {
+          action: 'package_settled',
+          packageId: change.packageId,
+          packageState: change.kind === 'place' ? 'placed' : 'picked_up',
+          slotId: change.slotId,
+          ...(change.kind === 'pick_up' ? { residentId: change.residentId } : {}),
+          withFlagId: context.flag.id,
+          withAction: plan.action,
+        },
+      });
+    }
+  }
+  return settled;
+}
+
+function planChanges(context: ResolutionContext, action: FlagAction): Omit<ResolutionPlan, 'alsoResolved'> {
   const { flag } = context;
   if (flag.status !== 'open') {
     const by = flag.resolvedBy ? ` by ${flag.resolvedBy.username}` : '';

@@ -368,7 +368,12 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       }
       stopTimer?.();
       metrics?.flagActions.inc({ action: action.action, outcome: 'done' });
-      res.json({ flag: flagView(resolved.flag), eventIds: resolved.eventIds, ledgerReloaded });
+      res.json({
+        flag: flagView(resolved.flag),
+        alsoResolved: resolved.alsoResolved.map(flagView),
+        eventIds: resolved.eventIds,
+        ledgerReloaded,
+      });
     },
 
     'get /api/staff/images/:imageId': async (req, res) => {

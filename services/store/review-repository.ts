@@ -89,6 +89,12 @@ export interface ResolutionPlan {
   packageChanges: PackageChange[];
   /** The unexplained objects this flag keeps on the shelves leave the ledger's picture. */
   objectsLeave: boolean;
+  /**
+   * Other open flags the action settles with it (a `never_placed` flag of a package staff have
+   * now placed or handed over), each closed as `resolved` with this resolution, in the same
+   * transaction and audited as its own row.
+   */
+  alsoResolved: Array<{ flagId: string; resolution: Record<string, unknown> }>;
 }
 
 /** What a resolution is decided on, read inside its transaction with the rows locked. */
@@ -100,11 +106,15 @@ export interface ResolutionContext {
   activeResidentIds: string[];
   /** Unexplained objects on the shelves that this flag is about. */
   presentObjectCount: number;
+  /** Open `never_placed` flags of the packages in `packages`, other than this flag; locked. */
+  neverPlacedFlags: ReviewFlag[];
 }
 
 export interface ResolvedFlag {
   flag: ReviewFlag;
   eventIds: number[];
+  /** The other flags the action settled with it (`ResolutionPlan.alsoResolved`), as now stored. */
+  alsoResolved: ReviewFlag[];
 }
 
 export interface RoomOverview {
@@ -388,13 +398,20 @@ export function createReviewRepository(db: Database) {
           'SELECT count(*)::int AS n FROM room_objects WHERE flag_id = $1 AND vanished_at IS NULL',
           [flag.id],
         );
-        const plan = decide({
+        const neverPlacedRows = await tx.query<FlagRow>(
+          `${flagSelect} WHERE f.package_id = ANY($1::uuid[]) AND f.kind = 'never_placed'
+             AND f.status = 'open' AND f.id <> $2 ORDER BY f.raised_at, f.id FOR UPDATE OF f`,
+          [Object.keys(packages), flag.id],
+        );
+        const context: ResolutionContext = {
           flag,
           packages,
           roomSlotIds: slotRows.rows.map((r) => r.id),
           activeResidentIds: residentRows.rows.map((r) => r.id),
           presentObjectCount: objectRows.rows[0]!.n,
-        });
+          neverPlacedFlags: neverPlacedRows.rows.map(toFlag),
+        };
+        const plan = decide(context);
 
         const eventIds: number[] = [];
         const changes: Array<Record<string, unknown>> = [];
@@ -413,42 +430,81 @@ export function createReviewRepository(db: Database) {
           );
         }
         const resolution = { by: 'staff', action: plan.action, ...plan.resolution };
-        await tx.query(
-          `UPDATE flags SET status = $2, resolved_at = now(), resolved_by = $3, resolution = $4 WHERE id = $1 AND status = 'open'`,
-          [flag.id, plan.status, request.staffUserId, JSON.stringify(resolution)],
-        );
-        const event = await events.append(
-          {
-            roomId,
-            type: 'flag.reviewed',
-            packageId: flag.packageId,
-            payload: {
-              flagId: flag.id,
-              kind: flag.kind,
-              status: plan.status,
-              resolution,
-              staffUserId: request.staffUserId,
-              objectsLeft: plan.objectsLeave,
-              changes,
+        const alsoResolvedFlagIds = plan.alsoResolved.map((r) => r.flagId);
+        const review = async (
+          target: Pick<ReviewFlag, 'id' | 'kind' | 'packageId'>,
+          status: 'resolved' | 'dismissed',
+          targetResolution: Record<string, unknown>,
+          details: Record<string, unknown>,
+        ) => {
+          const closed = await tx.query(
+            `UPDATE flags SET status = $2, resolved_at = now(), resolved_by = $3, resolution = $4 WHERE id = $1 AND status = 'open'`,
+            [target.id, status, request.staffUserId, JSON.stringify(targetResolution)],
+          );
+          if (closed.rowCount !== 1)
+            throw new StoreError(`flag ${target.id} is no longer open; reload the queue and try again`);
+          const event = await events.append(
+            {
+              roomId,
+              type: 'flag.reviewed',
+              packageId: target.packageId,
+              payload: {
+                flagId: target.id,
+                kind: target.kind,
+                status,
+                resolution: targetResolution,
+                staffUserId: request.staffUserId,
+                ...details,
+              },
             },
-          },
-          tx,
-        );
-        eventIds.push(event.id);
-        await events.audit(
-          {
-            actorKind: 'staff',
-            actorId: request.staffUserId,
-            action: `flag.${plan.action}`,
-            targetKind: 'flag',
-            targetId: flag.id,
-            details: { eventId: event.id, kind: flag.kind, status: plan.status, resolution, changes },
-          },
-          tx,
-        );
-        return { flagId: flag.id, eventIds };
+            tx,
+          );
+          eventIds.push(event.id);
+          await events.audit(
+            {
+              actorKind: 'staff',
+              actorId: request.staffUserId,
+              action: `flag.${targetResolution.action}`,
+              targetKind: 'flag',
+              targetId: target.id,
+              details: {
+                eventId: event.id,
+                kind: target.kind,
+                status,
+                resolution: targetResolution,
+                ...details,
+              },
+            },
+            tx,
+          );
+        };
+        await review(flag, plan.status, resolution, {
+          objectsLeft: plan.objectsLeave,
+          changes,
+          ...(alsoResolvedFlagIds.length > 0 ? { alsoResolvedFlagIds } : {}),
+        });
+        for (const settled of plan.alsoResolved) {
+          const target = context.neverPlacedFlags.find((f) => f.id === settled.flagId);
+          if (!target)
+            throw new StoreError(`flag ${settled.flagId} is not among those the action may settle`);
+          await review(
+            target,
+            'resolved',
+            { by: 'staff', ...settled.resolution },
+            // The package change is the other flag's; its events say where the package went.
+            {
+              objectsLeft: false,
+              changes: [],
+              withFlagId: flag.id,
+              changeEventIds: changeEventIdsOf(changes, target),
+            },
+          );
+        }
+        return { flagId: flag.id, eventIds, alsoResolvedFlagIds };
       });
-      return { flag: (await getFlag(resolved.flagId))!, eventIds: resolved.eventIds };
+      const alsoResolved: ReviewFlag[] = [];
+      for (const id of resolved.alsoResolvedFlagIds) alsoResolved.push((await getFlag(id))!);
+      return { flag: (await getFlag(resolved.flagId))!, eventIds: resolved.eventIds, alsoResolved };
     },
   };
 }
@@ -463,6 +519,14 @@ export function candidatePackageIds(flag: Pick<ReviewFlag, 'evidence'>): string[
   const ids: unknown[] = [d.candidatePackageId, ...(Array.isArray(d.packageIds) ? d.packageIds : [])];
   if (Array.isArray(d.ledgerPackageIds)) ids.push(...d.ledgerPackageIds);
   return [...new Set(ids.filter((id): id is string => typeof id === 'string'))];
+}
+
+/** The events of the package changes that concern the flag's package. */
+function changeEventIdsOf(
+  changes: Array<Record<string, unknown>>,
+  flag: Pick<ReviewFlag, 'packageId'>,
+): unknown[] {
+  return changes.filter((c) => c.packageId === flag.packageId).map((c) => c.eventId);
 }
 
 async function applyPackageChange(

@@ -261,11 +261,18 @@ async function selectFlag(flagId) {
   const act = async (body) => {
     error.textContent = '';
     try {
-      await api('POST', `/api/staff/flags/${flag.id}/actions`, body);
+      const done = await api('POST', `/api/staff/flags/${flag.id}/actions`, body);
       toast(`${words(body.action)}: done`);
       state.selectedFlagId = null;
       delete detail.dataset.flagId;
-      detail.replaceChildren(h('p', { class: 'muted', id: 'action-done' }, `Flag ${words(body.action)}.`));
+      // Flags the action answered too (a never-placed flag of the package just placed) leave the queue with it.
+      const also = (done.alsoResolved ?? []).map((f) => `${words(f.kind)}: ${f.summary}`);
+      detail.replaceChildren(
+        h('p', { class: 'muted', id: 'action-done' }, `Flag ${words(body.action)}.`),
+        ...(also.length
+          ? [h('p', { class: 'muted', id: 'action-also-resolved' }, `Also resolved: ${also.join('; ')}`)]
+          : []),
+      );
       await loadFlags();
     } catch (e) {
       error.textContent = e.message;

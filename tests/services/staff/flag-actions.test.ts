@@ -60,6 +60,7 @@ function context(overrides: Partial<ResolutionContext> = {}): ResolutionContext 
     roomSlotIds: ['A1-1', 'A1-2', 'A2-1'],
     activeResidentIds: [alice, bob],
     presentObjectCount: 0,
+    neverPlacedFlags: [],
     ...overrides,
   };
 }
@@ -176,6 +177,72 @@ describe('flag action rules', () => {
       context({ packages: { [p1]: pkg(p1, { state: 'picked_up', slotId: null }) } }),
       { action: 'picked_up' },
       'package_not_movable',
+    );
+  });
+
+  test('placing or handing over a package settles its other open never_placed flag; the rest leaves it open', () => {
+    const neverPlaced = flag({
+      id: '10000000-0000-4000-8000-00000000f002',
+      kind: 'never_placed',
+      slotId: null,
+      packageId: p2,
+      evidence: { observations: [], details: { reason: 'delivery_abandoned' } },
+    });
+    const object = flag({
+      kind: 'unregistered_object',
+      packageId: null,
+      slotId: 'A1-3',
+      evidence: { observations: [{ kind: 'appeared', slotId: 'A1-3' }], details: {} },
+    });
+    const waiting = pkg(p2, { state: 'awaiting_placement', slotId: null, residentId: bob });
+    const ctx = (overrides: Partial<ResolutionContext> = {}) =>
+      context({
+        flag: object,
+        packages: { [p2]: waiting },
+        presentObjectCount: 1,
+        neverPlacedFlags: [neverPlaced],
+        ...overrides,
+      });
+    const joined = planFlagAction(ctx(), { action: 'reassign_package', packageId: p2 });
+    assert.deepEqual(joined.alsoResolved, [
+      {
+        flagId: neverPlaced.id,
+        resolution: {
+          action: 'package_settled',
+          packageId: p2,
+          packageState: 'placed',
+          slotId: 'A1-3',
+          withFlagId: object.id,
+          withAction: 'reassign_package',
+        },
+      },
+    ]);
+    const handedOver = planFlagAction(ctx(), { action: 'picked_up', packageId: p2, residentId: alice });
+    assert.deepEqual(handedOver.alsoResolved[0]?.resolution, {
+      action: 'package_settled',
+      packageId: p2,
+      packageState: 'picked_up',
+      slotId: 'A1-3',
+      residentId: alice,
+      withFlagId: object.id,
+      withAction: 'picked_up',
+    });
+    // Where the package is stays unknown: the never_placed flag still asks its question.
+    assert.deepEqual(planFlagAction(ctx(), { action: 'not_a_package' }).alsoResolved, []);
+    assert.deepEqual(planFlagAction(ctx(), { action: 'dismiss', reason: 'test object' }).alsoResolved, []);
+    assert.deepEqual(
+      planFlagAction(ctx({ flag: flag({ packageId: p2 }) }), {
+        action: 'reassign_package',
+        residentId: alice,
+      }).alsoResolved,
+      [],
+    );
+    // Another package's never_placed flag is not this one's to close.
+    const other = { ...neverPlaced, packageId: p1 };
+    assert.deepEqual(
+      planFlagAction(ctx({ neverPlacedFlags: [other] }), { action: 'reassign_package', packageId: p2 })
+        .alsoResolved,
+      [],
     );
   });
 

@@ -290,6 +290,83 @@ for (const kind of ['server', 'embedded'] as BackendKind[])
       });
     });
 
+    test('never_placed after a restart, its parcel found as an unregistered object: joining them closes both, each audited', async () => {
+      // The courier set the parcel down before registering it, and the service died mid-delivery.
+      await observe('appeared', 500, 'B1-1', 3);
+      await deliver([p1, w.alice]);
+      const service = await RoomLedgerService.start({
+        roomId,
+        repository: w.store.ledger,
+        tickIntervalMs: 0,
+      });
+      const withLedger = await startStaffApp(w.store, { ledger: service });
+      try {
+        const neverPlaced = await onlyFlag(w.db, 'never_placed');
+        const object = await onlyFlag(w.db, 'unregistered_object');
+        assert.equal(neverPlaced.status, 'open');
+        const session = await login(withLedger.url, 'sam', 'sam-password-123');
+        const reply = await call(withLedger.url, 'post', `/api/staff/flags/${object.id}/actions`, {
+          session,
+          body: { action: 'reassign_package', packageId: p1 },
+        });
+        assert.equal(reply.status, 200, reply.text);
+        assert.deepEqual(
+          reply.body.alsoResolved.map((f: { id: string; status: string }) => [f.id, f.status]),
+          [[neverPlaced.id, 'resolved']],
+        );
+        assert.deepEqual(await packageRow(w.db, p1), {
+          state: 'placed',
+          slot_id: 'B1-1',
+          resident_id: w.alice,
+        });
+
+        const { event: joined, audit: joinedAudit } = await assertRecorded(object.id, 'reassign_package');
+        assert.deepEqual(joined.payload.alsoResolvedFlagIds, [neverPlaced.id]);
+        assert.deepEqual(joinedAudit.details.alsoResolvedFlagIds, [neverPlaced.id]);
+        const { event: settled, audit } = await assertRecorded(neverPlaced.id, 'package_settled');
+        assert.deepEqual((await onlyFlag(w.db, 'never_placed')).resolution, {
+          by: 'staff',
+          action: 'package_settled',
+          packageId: p1,
+          packageState: 'placed',
+          slotId: 'B1-1',
+          withFlagId: object.id,
+          withAction: 'reassign_package',
+        });
+        // The settled flag's event points at the placement staff made through the other flag.
+        const placedEventId = (joined.payload.changes as Array<{ kind: string; eventId: number }>).find(
+          (c) => c.kind === 'place',
+        )?.eventId;
+        assert.ok(placedEventId);
+        assert.deepEqual(settled.payload.changeEventIds, [placedEventId]);
+        assert.equal(audit.details.withFlagId, object.id);
+        assert.equal(slotOfPackage(service.state, p1), 'B1-1');
+        assert.equal(service.state.flags[neverPlaced.id], undefined, 'the ledger holds no open never_placed');
+        const again = await call(withLedger.url, 'post', `/api/staff/flags/${neverPlaced.id}/actions`, {
+          session,
+          body: { action: 'reassign_slot', slotId: 'A2-2' },
+        });
+        assert.equal(again.status, 409);
+        assert.equal(again.body.error.code, 'flag_closed');
+      } finally {
+        await withLedger.close();
+        await service.stop();
+      }
+    });
+
+    test('an action that leaves the package where it was keeps its never_placed flag open', async () => {
+      await observe('appeared', 500, 'B1-1', 3);
+      await deliver([p1, w.alice]);
+      await ledger.feed({ type: 'delivery_ended', atMs: 2_000, sessionId: d1 });
+      await ledger.feed({ type: 'tick', atMs: 2_000 + 120_000 });
+      const object = await onlyFlag(w.db, 'unregistered_object');
+      const reply = await act(object.id, { action: 'not_a_package', note: 'a tenant’s umbrella' });
+      assert.equal(reply.status, 200, reply.text);
+      assert.deepEqual(reply.body.alsoResolved, []);
+      assert.equal((await onlyFlag(w.db, 'never_placed')).status, 'open');
+      assert.equal((await packageRow(w.db, p1)).state, 'awaiting_placement');
+    });
+
     test('removal_without_session, marked picked up: the pickup is recorded for the owner', async () => {
       await deliver([p1, w.alice]);
       await observe('appeared', 5_000, 'A2-1', 1);
