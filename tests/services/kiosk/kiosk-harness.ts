@@ -218,7 +218,8 @@ export class KioskClient {
     >;
   }
 
-  wait(match: (m: ServerMessage) => boolean, timeoutMs = 10_000): Promise<ServerMessage> {
+  // A deadline, not a pace: a label read on a machine at load 15 takes many times its quiet second.
+  wait(match: (m: ServerMessage) => boolean, timeoutMs = 90_000): Promise<ServerMessage> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no such kiosk message in time')), timeoutMs);
       this.waiters.push({
