@@ -10,7 +10,12 @@ export { HardwareSupervisor } from './daemon/hardware-supervisor.ts';
 export { type HwDaemon, type HwDaemonOptions, startHwDaemon } from './daemon/hw-daemon.ts';
 export { type DaemonSettings, runDaemon } from './daemon/run-daemon.ts';
 export type { LocatorDriver } from './drivers/locator-driver.ts';
-export { DeviceEmulator, type DeviceState } from './drivers/serial/device-emulator.ts';
+export {
+  DeviceEmulator,
+  type DeviceEmulatorOptions,
+  type DeviceEvent,
+  type DeviceState,
+} from './drivers/serial/device-emulator.ts';
 export { SerialDriver, type SerialDriverOptions } from './drivers/serial/serial-driver.ts';
 export { checksum, formatFrame, parseLine, type SerialFrame } from './drivers/serial/serial-frame.ts';
 export { SerialParser } from './drivers/serial/serial-parser.ts';
@@ -34,7 +39,9 @@ export {
 } from './locator-client.ts';
 export { type Decoded, decodeReply, decodeRequest, encodeMessage } from './protocol/codec.ts';
 export {
+  type DoorState,
   type ErrorCode,
+  type OutputState,
   errorCodes,
   type HardwareState,
   hardwareStateSchema,
@@ -50,4 +57,5 @@ export {
   strobePatterns,
 } from './protocol/messages.ts';
 export { type ServiceLocator, type ServiceLocatorOptions, startServiceLocator } from './service-locator.ts';
+export { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.ts';
 export { slotTarget } from './slot-targets.ts';

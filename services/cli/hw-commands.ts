@@ -27,6 +27,11 @@ export function addHwCommands(program: Command): void {
     .option('--serial-port <path>', 'serial device for --driver serial, e.g. /dev/ttyACM0')
     .option('--baud <n>', 'serial baud rate', '115200')
     .option(
+      '--serial-keepalive-ms <n>',
+      'PING an idle serial device this often, to feed its firmware watchdog',
+      '500',
+    )
+    .option(
       '--heartbeat-timeout-ms <n>',
       'laser and strobes off when the service is silent this long',
       '2000',
@@ -48,6 +53,7 @@ export function addHwCommands(program: Command): void {
           simulatorUrl: z.url({ error: 'must be an http:// URL' }),
           serialPort: z.string().min(1).optional(),
           baud: integer(300, 4_000_000),
+          serialKeepaliveMs: integer(50, 60_000),
           heartbeatTimeoutMs: integer(50, 60_000),
           laserMaxOnMs: integer(1, 600_000).optional(),
           strobeMaxMs: integer(1, 600_000).optional(),
@@ -67,6 +73,7 @@ export function addHwCommands(program: Command): void {
         simulatorUrl: options.simulatorUrl,
         serialPort: options.serialPort,
         baudRate: options.baud,
+        serialKeepaliveMs: options.serialKeepaliveMs,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         laserMaxOnMs: options.laserMaxOnMs,
         strobeMaxMs: options.strobeMaxMs,
