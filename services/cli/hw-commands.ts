@@ -98,6 +98,19 @@ export function addHwCommands(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // `npx parcelroom hw-controller` (or `npm run`) runs this under npm and a `sh -c`: a SIGTERM
+      // to npm ends npm and the shell and is never passed on to this process. Under npm, the parent
+      // going away is that signal.
+      if (process.env.npm_execpath) {
+        const parentPid = process.ppid;
+        const watch = setInterval(() => {
+          if (process.ppid !== parentPid) {
+            clearInterval(watch);
+            stop('npm parent process exited');
+          }
+        }, 200);
+        watch.unref();
+      }
       if (options.stopWithStdin) {
         process.stdin.on('end', () => stop('stdin closed'));
         process.stdin.on('error', () => stop('stdin closed'));

@@ -44,6 +44,20 @@ export class RawPeer {
     }
   }
 
+  /** Sends one request without waiting for its reply (read them with `nextReply`). */
+  async send(body: unknown): Promise<void> {
+    await this.socket.send([protocolTag, JSON.stringify(body)]);
+  }
+
+  /** The next ack or error reply, in the order the daemon sent them. */
+  async nextReply(): Promise<Extract<Reply, { type: 'ack' | 'error' }>> {
+    for (;;) {
+      const decoded = decodeReply(await this.socket.receive());
+      if (!decoded.ok) throw new Error(`daemon sent a bad reply: ${decoded.message}`);
+      if (decoded.message.type !== 'state') return decoded.message;
+    }
+  }
+
   request(body: unknown): Promise<Extract<Reply, { type: 'ack' | 'error' }>> {
     return this.exchange([protocolTag, JSON.stringify(body)]);
   }
