@@ -41,11 +41,11 @@ export { type Decoded, decodeReply, decodeRequest, encodeMessage } from './proto
 export {
   type DoorState,
   type ErrorCode,
-  type OutputState,
   errorCodes,
   type HardwareState,
   hardwareStateSchema,
   maxBodyBytes,
+  type OutputState,
   protocolTag,
   protocolVersion,
   type Reply,
@@ -56,6 +56,6 @@ export {
   type StrobePattern,
   strobePatterns,
 } from './protocol/messages.ts';
-export { type ServiceLocator, type ServiceLocatorOptions, startServiceLocator } from './service-locator.ts';
 export { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.ts';
+export { type ServiceLocator, type ServiceLocatorOptions, startServiceLocator } from './service-locator.ts';
 export { slotTarget } from './slot-targets.ts';

@@ -46,7 +46,9 @@ export const requestSchema = z.discriminatedUnion(
   [
     z.object({ type: z.literal('ping'), id: requestId }).strict(),
     z.object({ type: z.literal('get-state'), id: requestId }).strict(),
-    z.object({ type: z.literal('aim'), id: requestId, ...session, panDeg: degrees, tiltDeg: degrees }).strict(),
+    z
+      .object({ type: z.literal('aim'), id: requestId, ...session, panDeg: degrees, tiltDeg: degrees })
+      .strict(),
     z.object({ type: z.literal('laser-on'), id: requestId, ...session, maxOnMs: durationMs }).strict(),
     z.object({ type: z.literal('laser-off'), id: requestId, ...session }).strict(),
     z.object({ type: z.literal('strobe-on'), id: requestId, ...session, ...strobeSpec.shape }).strict(),

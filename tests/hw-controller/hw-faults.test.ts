@@ -179,7 +179,11 @@ describe('the serial device’s own watchdog and a port that comes back', () => 
     );
 
     await daemonProcess.stop('SIGKILL');
-    await eventually('the device laser to go dark', () => (emulator.state.laser.on ? undefined : true), 30_000);
+    await eventually(
+      'the device laser to go dark',
+      () => (emulator.state.laser.on ? undefined : true),
+      30_000,
+    );
     const trip = emulator.events.find((e) => e.what === 'watchdog');
     assert.ok(trip, 'its watchdog switched it off (the killed daemon sent no OFF)');
     assert.match(trip.detail, /laser/);
@@ -188,8 +192,15 @@ describe('the serial device’s own watchdog and a port that comes back', () => 
     assert.notEqual(lastFrame.detail, 'OFF');
     // The bound, on the device's own clock: never before watchdogMs of silence, and the first check after it.
     assert.ok(trip.quietMs! >= watchdogMs, `tripped after ${trip.quietMs} ms of silence`);
-    assert.equal(trip.atMs - lastFrame.atMs, trip.quietMs, "the silence began with the last frame the daemon sent");
-    assert.ok(trip.quietMs! < watchdogMs + 5000, `and it tripped on that silence, not a later one: ${trip.quietMs} ms`);
+    assert.equal(
+      trip.atMs - lastFrame.atMs,
+      trip.quietMs,
+      'the silence began with the last frame the daemon sent',
+    );
+    assert.ok(
+      trip.quietMs! < watchdogMs + 5000,
+      `and it tripped on that silence, not a later one: ${trip.quietMs} ms`,
+    );
     assert.equal(emulator.state.doorUnlocked, false);
     await client.close();
     client = undefined;
@@ -259,7 +270,7 @@ describe('npx parcelroom hw-controller', () => {
   test('SIGTERM to the npx process reaches the daemon: it switches the laser off and exits', async () => {
     daemon = await startDaemonProcess(
       ['--driver', 'sim', '--bind', 'tcp://127.0.0.1:*', '--simulator-url', simulator.url],
-      60_000,
+      120_000,
       'npx',
     );
     const client = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 200 });

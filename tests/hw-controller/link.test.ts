@@ -165,8 +165,9 @@ describe('the locator client and the daemon over tcp loopback, driving the simul
       [
         ['parcelroom-hw/9', '{"type":"ping","id":1}'],
         'unsupported_version',
-        /parcelroom-hw\/1, not parcelroom-hw\/9/,
+        /parcelroom-hw\/2, not parcelroom-hw\/9/,
       ],
+      [['parcelroom-hw/1', '{"type":"ping","id":1}'], 'unsupported_version', /not parcelroom-hw\/1/],
       [
         [protocolTag, JSON.stringify({ type: 'off', id: 2, pad: 'x'.repeat(maxBodyBytes) })],
         'too_large',

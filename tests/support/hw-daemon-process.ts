@@ -18,7 +18,7 @@ export interface DaemonProcess {
  */
 export async function startDaemonProcess(
   args: string[],
-  timeoutMs = 30_000,
+  timeoutMs = 120_000,
   via: 'node' | 'npx' = 'node',
 ): Promise<DaemonProcess> {
   const [command, prefix] =
@@ -37,7 +37,11 @@ export async function startDaemonProcess(
     out += chunk;
   });
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind a failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`daemon did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       for (const line of out.split('\n')) {
         if (!line.includes('"hw-controller listening"')) continue;

@@ -8,7 +8,7 @@ import { decodeReply, protocolTag, type Reply } from '../../hw-controller/index.
 export async function eventually<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
-  deadlineMs = 10_000,
+  deadlineMs = 30_000,
 ): Promise<T> {
   const until = Date.now() + deadlineMs;
   let last: unknown;

@@ -87,7 +87,11 @@ export class DeviceEmulator {
   private watchdogFired(): void {
     const atMs = performance.now();
     const { laser, strobes, doorUnlocked } = this.state;
-    const lit = [laser.on && 'laser', ...Object.keys(strobes).map((z) => `strobe ${z}`), doorUnlocked && 'door']
+    const lit = [
+      laser.on && 'laser',
+      ...Object.keys(strobes).map((z) => `strobe ${z}`),
+      doorUnlocked && 'door',
+    ]
       .filter(Boolean)
       .join(', ');
     if (lit) {

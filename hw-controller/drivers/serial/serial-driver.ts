@@ -53,9 +53,11 @@ export class SerialDriver implements LocatorDriver {
     commands.push(['DOOR', door ? '1' : '0']);
     this.logger?.info({ reason, commands: commands.map((c) => c.join(' ')) }, 'sending the outputs again');
     for (const words of commands)
-      this.link.command(words).catch((error: Error) =>
-        this.logger?.warn({ err: error.message }, 'an output could not be sent again'),
-      );
+      this.link
+        .command(words)
+        .catch((error: Error) =>
+          this.logger?.warn({ err: error.message }, 'an output could not be sent again'),
+        );
   }
 
   static async open(options: SerialDriverOptions): Promise<SerialDriver> {
