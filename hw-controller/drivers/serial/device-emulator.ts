@@ -86,6 +86,13 @@ export class DeviceEmulator {
 
   private watchdogFired(): void {
     const atMs = performance.now();
+    // A timer may fire a fraction of a ms early by this clock; the firmware goes by its clock.
+    const earlyMs = this.watchdogMs! - (atMs - this.lastValidFrameAtMs);
+    if (earlyMs > 0) {
+      this.watchdog = setTimeout(() => this.watchdogFired(), Math.ceil(earlyMs));
+      this.watchdog.unref();
+      return;
+    }
     const { laser, strobes, doorUnlocked } = this.state;
     const lit = [
       laser.on && 'laser',

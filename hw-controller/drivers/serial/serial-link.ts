@@ -29,6 +29,8 @@ export interface SerialLinkEvents {
   reset: [];
 }
 
+type LinkStatus = 'open' | 'gone' | 'closed';
+
 /** Device errors worth another attempt: the line was damaged on the way. */
 const retryableErrors = new Set(['CHECKSUM', 'FRAME']);
 
@@ -46,7 +48,7 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
   private waiting: { seq: number; settle: (line: ParsedLine | undefined) => void } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private pending = 0;
-  private status: 'open' | 'gone' | 'closed' = 'gone';
+  private status: LinkStatus = 'gone';
   private reopenTimer: NodeJS.Timeout | undefined;
   private reopenFailures = 0;
   private keepalive: NodeJS.Timeout | undefined;
@@ -114,10 +116,12 @@ export class SerialLink extends EventEmitter<SerialLinkEvents> {
       await this.openPort();
       await this.command(['PING']);
     } catch (error) {
-      if (this.status === 'closed') return;
+      // Read again: it changed while the open and the PING were awaited.
+      const status = this.status as LinkStatus;
+      if (status === 'closed') return;
       this.reopenFailures++;
       this.options.logger?.debug({ err: (error as Error).message }, 'serial port not back yet');
-      if (this.status === 'open') {
+      if (status === 'open') {
         // Opened but the device is silent: close it and try the whole thing again.
         this.status = 'gone';
         this.port?.close(() => undefined);
