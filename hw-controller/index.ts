@@ -10,7 +10,12 @@ export { HardwareSupervisor } from './daemon/hardware-supervisor.ts';
 export { type HwDaemon, type HwDaemonOptions, startHwDaemon } from './daemon/hw-daemon.ts';
 export { type DaemonSettings, runDaemon } from './daemon/run-daemon.ts';
 export type { LocatorDriver } from './drivers/locator-driver.ts';
-export { DeviceEmulator, type DeviceState } from './drivers/serial/device-emulator.ts';
+export {
+  DeviceEmulator,
+  type DeviceEmulatorOptions,
+  type DeviceEvent,
+  type DeviceState,
+} from './drivers/serial/device-emulator.ts';
 export { SerialDriver, type SerialDriverOptions } from './drivers/serial/serial-driver.ts';
 export { checksum, formatFrame, parseLine, type SerialFrame } from './drivers/serial/serial-frame.ts';
 export { SerialParser } from './drivers/serial/serial-parser.ts';
@@ -34,11 +39,13 @@ export {
 } from './locator-client.ts';
 export { type Decoded, decodeReply, decodeRequest, encodeMessage } from './protocol/codec.ts';
 export {
+  type DoorState,
   type ErrorCode,
   errorCodes,
   type HardwareState,
   hardwareStateSchema,
   maxBodyBytes,
+  type OutputState,
   protocolTag,
   protocolVersion,
   type Reply,
@@ -49,5 +56,6 @@ export {
   type StrobePattern,
   strobePatterns,
 } from './protocol/messages.ts';
+export { RttEstimator, type RttEstimatorOptions } from './rtt-estimator.ts';
 export { type ServiceLocator, type ServiceLocatorOptions, startServiceLocator } from './service-locator.ts';
 export { slotTarget } from './slot-targets.ts';

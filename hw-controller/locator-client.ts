@@ -27,6 +27,7 @@ export interface LocatorClientOptions {
   heartbeatMs?: number;
   /** Silence after which the link counts as down; 3 × heartbeatMs by default. */
   heartbeatTimeoutMs?: number;
+  /** The least one attempt waits for its ack; the wait grows with the measured round trips. */
   requestTimeoutMs?: number;
   /** Attempts per command, the first included. `off` gets twice as many. */
   attempts?: number;
@@ -43,19 +44,26 @@ type Desired =
   | { kind: 'off' }
   | { kind: 'pointing'; target: LocatorTarget; laserUntil: number; strobeUntil: number };
 
+type DesiredDoor = { kind: 'locked' } | { kind: 'unlocked'; until: number };
+
 /**
  * The face of the locator the rest of the service sees. It keeps what the service wants the
  * locator to do (the desired state) and makes the daemon do it: a new target replaces one not yet
  * acknowledged, `off` replaces anything pending, and after a reconnect or a daemon restart the
- * desired state is sent again with the on-time that is left. The door is not re-sent: unlocking a
- * door is never done implicitly.
+ * desired state is sent again with the on-time that is left; so is the door: an unlock the service
+ * asked for, for the open time that is left of it (never longer), or a lock the daemon missed.
+ * Every command carries the daemon session it was meant for, so a restarted daemon refuses what
+ * was queued for its predecessor.
  */
 export class LocatorClient {
   private readonly channel: RequestChannel;
   private readonly events = new EventEmitter<LocatorClientEvents>();
   private desired: Desired = { kind: 'off' };
+  private desiredDoor: DesiredDoor | undefined;
   /** The pending point/off (the caller's, or a resync's): a newer one cancels it. */
   private command: { request: PendingRequest } | undefined;
+  /** The pending door-unlock/door-lock, likewise. */
+  private doorCommand: { request: PendingRequest } | undefined;
   private last: HardwareState | undefined;
   private readonly logger: Logger | undefined;
   private readonly metrics: HwLinkMetrics | undefined;
@@ -130,12 +138,16 @@ export class LocatorClient {
     return this.sendCommand({ type: 'off' });
   }
 
+  /** Opens the door relay for `durationMs`; the daemon closes it by itself after that. */
   unlockDoor(durationMs: number): Promise<HardwareState> {
-    return this.channel.send({ type: 'door-unlock', durationMs: Math.round(durationMs) }).acked;
+    const ms = Math.round(durationMs);
+    this.desiredDoor = { kind: 'unlocked', until: performance.now() + ms };
+    return this.sendDoor({ type: 'door-unlock', durationMs: ms });
   }
 
   lockDoor(): Promise<HardwareState> {
-    return this.channel.send({ type: 'door-lock' }).acked;
+    this.desiredDoor = { kind: 'locked' };
+    return this.sendDoor({ type: 'door-lock' });
   }
 
   /** Asks the daemon for its state now. */
@@ -169,13 +181,22 @@ export class LocatorClient {
     };
   }
 
+  /** The body stamped with the daemon session it is meant for (none before one was heard). */
+  private stamped(body: RequestBody): RequestBody {
+    const session = this.last?.sessionId;
+    return session ? ({ ...body, session } as RequestBody) : body;
+  }
+
   private sendCommand(body: RequestBody): Promise<HardwareState> {
     this.command?.request.cancel(
       new HwSupersededError(
         `${this.command.request.type} was replaced by a newer ${body.type} before its ack`,
       ),
     );
-    const request = this.channel.send(body, body.type === 'off' ? this.attempts * 2 : this.attempts);
+    const request = this.channel.send(
+      this.stamped(body),
+      body.type === 'off' ? this.attempts * 2 : this.attempts,
+    );
     const entry = { request };
     this.command = entry;
     const clear = () => {
@@ -185,9 +206,47 @@ export class LocatorClient {
     return request.acked;
   }
 
-  /** Sends the desired state again, unless a command carrying it is already on its way. */
-  private resync(reason: string): void {
-    if (this.command) return;
+  private sendDoor(body: RequestBody): Promise<HardwareState> {
+    this.doorCommand?.request.cancel(
+      new HwSupersededError(
+        `${this.doorCommand.request.type} was replaced by a newer ${body.type} before its ack`,
+      ),
+    );
+    const request = this.channel.send(this.stamped(body), this.attempts);
+    const entry = { request };
+    this.doorCommand = entry;
+    const clear = () => {
+      if (this.doorCommand === entry) this.doorCommand = undefined;
+    };
+    request.acked.then(clear, clear);
+    return request.acked;
+  }
+
+  /** Sends the wanted door state again: an unlock for the time left of it, or a lock the daemon missed. */
+  private resyncDoor(reason: string, sessionChanged: boolean): void {
+    const door = this.desiredDoor;
+    if (!door || (this.doorCommand && !sessionChanged)) return;
+    let body: RequestBody | undefined;
+    if (door.kind === 'unlocked') {
+      const leftMs = Math.round(door.until - performance.now());
+      if (leftMs > 0) body = { type: 'door-unlock', durationMs: leftMs };
+      else this.desiredDoor = { kind: 'locked' };
+    } else if (this.last?.door.unlocked) body = { type: 'door-lock' };
+    if (!body) return;
+    this.logger?.info({ reason, command: body.type }, 'sending the door state again');
+    this.sendDoor(body).catch((error: Error) => {
+      if (!(error instanceof HwSupersededError))
+        this.logger?.warn({ err: error.message }, 'door state could not be sent again');
+    });
+  }
+
+  /**
+   * Sends the desired state again, unless a command carrying it is already on its way to the
+   * same daemon session (after a restart, a pending command is stamped for the old one).
+   */
+  private resync(reason: string, sessionChanged = false): void {
+    this.resyncDoor(reason, sessionChanged);
+    if (this.command && !sessionChanged) return;
     let body: RequestBody = { type: 'off' };
     if (this.desired.kind === 'pointing') {
       const now = performance.now();
@@ -210,12 +269,17 @@ export class LocatorClient {
     this.last = state;
     if (!previous || previous.sessionId !== state.sessionId) {
       // A daemon that (re)started knows nothing of what we asked for.
-      if (previous || this.desired.kind === 'pointing') this.resync('daemon session changed');
+      // On first contact a pending command is on its way already (unstamped, so accepted).
+      if (previous) this.resync('daemon session changed', true);
+      else if (this.desired.kind === 'pointing' || this.desiredDoor?.kind === 'unlocked')
+        this.resync('first contact with the daemon');
     } else if (state.cause === 'link-lost' && this.desired.kind === 'pointing') {
       this.resync('daemon lost the link');
     } else if (state.cause === 'laser-max-on-time' && this.desired.kind === 'pointing') {
       // The daemon's limit is the truth; asking again would defeat it.
       this.desired = { kind: 'off' };
+    } else if (state.cause === 'door-max-open-time' && this.desiredDoor?.kind === 'unlocked') {
+      this.desiredDoor = { kind: 'locked' };
     }
     this.events.emit('state', state);
   }

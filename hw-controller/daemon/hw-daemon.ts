@@ -15,6 +15,8 @@ export interface HwDaemonOptions {
   logger?: Logger | undefined;
   /** The controlling peer silent this long: laser and strobes off. */
   heartbeatTimeoutMs: number;
+  /** First wait before an unconfirmed off is retried (doubling, at most 5 s). */
+  recoveryFirstMs?: number | undefined;
 }
 
 export interface HwDaemon {
@@ -26,7 +28,7 @@ export interface HwDaemon {
 
 /**
  * The hw-controller daemon: reads requests from its ROUTER socket, refuses what is malformed or
- * outside the limits (changing nothing), applies the rest through the supervisor and answers each
+ * outside the limits or meant for an earlier daemon session (changing nothing), applies the rest through the supervisor and answers each
  * with an ack or an error. Every change of the outputs is also sent to every peer heard recently.
  */
 export async function startHwDaemon(options: HwDaemonOptions): Promise<HwDaemon> {
@@ -35,6 +37,7 @@ export async function startHwDaemon(options: HwDaemonOptions): Promise<HwDaemon>
     driver: options.driver,
     logger,
     heartbeatTimeoutMs: options.heartbeatTimeoutMs,
+    recoveryFirstMs: options.recoveryFirstMs,
   });
   await supervisor.start();
   // Peers that have not spoken for a while are not told about changes any more.
@@ -56,6 +59,16 @@ export async function startHwDaemon(options: HwDaemonOptions): Promise<HwDaemon>
     const request = decoded.message;
     const violation = checkLimits(request, limits);
     if (violation) return refuse(peer, request.id, violation.code, violation.message);
+    if ('session' in request && request.session !== undefined && request.session !== supervisor.sessionId) {
+      // Meant for a daemon that is gone (queued in a socket across a restart, or a late retry):
+      // applying it now would replay an old decision, such as an unlock nobody waits for any more.
+      return refuse(
+        peer,
+        request.id,
+        'stale_session',
+        `${request.type} was sent to daemon session ${request.session}; this is session ${supervisor.sessionId} (it restarted): send it again if it is still wanted`,
+      );
+    }
     if (request.type !== 'ping') logger?.debug({ peer: key, request }, 'request');
     supervisor.apply(request, key).then(
       (state) => reply(peer, { type: 'ack', id: request.id, state }),

@@ -14,6 +14,8 @@ export interface DaemonSettings extends LimitOverrides {
   simulatorUrl?: string | undefined;
   serialPort?: string | undefined;
   baudRate?: number | undefined;
+  /** Idle serial line: a PING this often feeds the device's watchdog. */
+  serialKeepaliveMs?: number | undefined;
   heartbeatTimeoutMs: number;
   logger: Logger;
 }
@@ -31,6 +33,7 @@ export async function runDaemon(settings: DaemonSettings): Promise<HwDaemon> {
     driver = await SerialDriver.open({
       path: settings.serialPort,
       baudRate: settings.baudRate,
+      keepaliveMs: settings.serialKeepaliveMs,
       logger: settings.logger,
     });
   }

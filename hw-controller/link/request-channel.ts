@@ -4,6 +4,7 @@ import { HwClosedError, HwCommandError, HwLinkTimeoutError } from '../hw-errors.
 import type { HwLinkMetrics } from '../link-metrics.ts';
 import { decodeReply, encodeMessage } from '../protocol/codec.ts';
 import type { HardwareState, Request, RequestBody, RequestType } from '../protocol/messages.ts';
+import { RttEstimator } from '../rtt-estimator.ts';
 import { DealerLink } from './dealer-link.ts';
 
 export type LinkState = 'connecting' | 'up' | 'down' | 'closed';
@@ -14,10 +15,16 @@ export interface RequestChannelOptions {
   metrics?: HwLinkMetrics | undefined;
   /** A ping goes out this often, and the daemon expects one at least this often. */
   heartbeatMs: number;
-  /** Nothing heard from the daemon for this long: the link is down and the socket is reopened. */
+  /**
+   * Nothing heard from the daemon for this long, and `missedPingsForDown` pings in a row
+   * unanswered within their measured timeout: the link is down and the socket is reopened.
+   */
   heartbeatTimeoutMs: number;
-  /** How long one attempt waits for its ack before the request is sent again. */
+  /** The least one attempt waits for its ack; the wait grows with the measured round trips. */
   requestTimeoutMs: number;
+  /** At most this long for one attempt, whatever was measured. */
+  maxRequestTimeoutMs?: number | undefined;
+  missedPingsForDown?: number | undefined;
   /** Attempts per request, the first included. */
   attempts: number;
 }
@@ -36,6 +43,9 @@ interface InFlight {
   frames: Buffer[];
   attempts: number;
   attemptsLeft: number;
+  /** Attempts sent so far; only a reply while it is 1 is a round-trip sample. */
+  sent: number;
+  firstSentAt: number;
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
   resolve(state: HardwareState): void;
@@ -60,6 +70,9 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
   private lastHeardAt = performance.now();
   private state: LinkState = 'connecting';
   private readonly heartbeat: NodeJS.Timeout;
+  private missedPings = 0;
+  /** Pings measure the link alone; each command type also has its own (it waits for the driver). */
+  private readonly estimators = new Map<RequestType, RttEstimator>();
 
   constructor(private readonly options: RequestChannelOptions) {
     super();
@@ -71,6 +84,28 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
 
   get linkState(): LinkState {
     return this.state;
+  }
+
+  private estimator(type: RequestType): RttEstimator {
+    let estimator = this.estimators.get(type);
+    if (!estimator) {
+      estimator = new RttEstimator({
+        floorMs: this.options.requestTimeoutMs,
+        ceilingMs: this.options.maxRequestTimeoutMs ?? 10_000,
+        initialMs: this.options.requestTimeoutMs,
+      });
+      this.estimators.set(type, estimator);
+    }
+    return estimator;
+  }
+
+  /** How long attempt `attempt` of a `type` request waits: its own measurements, else the link's. */
+  timeoutMs(type: RequestType, attempt = 1): number {
+    const own = this.estimator(type);
+    const link = this.estimator('ping');
+    return own.smoothedMs === undefined
+      ? link.timeoutMs(attempt)
+      : Math.max(own.timeoutMs(attempt), link.timeoutMs(attempt));
   }
 
   send(body: RequestBody, attempts = this.options.attempts): PendingRequest {
@@ -89,6 +124,8 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
       frames: encodeMessage({ ...body, id } as Request),
       attempts,
       attemptsLeft: attempts,
+      sent: 0,
+      firstSentAt: performance.now(),
       sentAt: 0,
       timer: undefined,
       ...settle!,
@@ -105,22 +142,33 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
 
   private attempt(id: number, entry: InFlight): void {
     entry.attemptsLeft--;
+    entry.sent++;
     entry.sentAt = performance.now();
     this.link.send(entry.frames);
-    entry.timer = setTimeout(() => {
-      if (entry.attemptsLeft > 0) {
-        this.options.metrics?.retries.inc({ type: entry.type });
-        this.attempt(id, entry);
-        return;
-      }
-      this.finish(id, 'timeout', () =>
-        entry.reject(
-          new HwLinkTimeoutError(
-            `no ack for ${entry.type} (request ${id}) from the hw-controller at ${this.options.endpoint} after ${entry.attempts} attempts of ${this.options.requestTimeoutMs} ms`,
-          ),
+    entry.timer = setTimeout(
+      // After a stall of this process the ack may already be waiting in the socket: the poll phase
+      // reads it after the timers, so look again then before calling the attempt lost.
+      () => setImmediate(() => this.attemptTimedOut(id, entry)),
+      this.timeoutMs(entry.type, entry.sent),
+    );
+  }
+
+  private attemptTimedOut(id: number, entry: InFlight): void {
+    if (this.inFlight.get(id) !== entry) return;
+    if (entry.type === 'ping') this.missedPings++;
+    if (entry.attemptsLeft > 0) {
+      this.options.metrics?.retries.inc({ type: entry.type });
+      this.attempt(id, entry);
+      return;
+    }
+    const waitedMs = Math.round(performance.now() - entry.firstSentAt);
+    this.finish(id, 'timeout', () =>
+      entry.reject(
+        new HwLinkTimeoutError(
+          `no ack for ${entry.type} (request ${id}) from the hw-controller at ${this.options.endpoint} after ${entry.attempts} attempts (${waitedMs} ms in all)`,
         ),
-      );
-    }, this.options.requestTimeoutMs);
+      ),
+    );
   }
 
   private finish(id: number, outcome: string, settle: () => void): void {
@@ -147,10 +195,10 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
     if (reply.type !== 'state') {
       const entry = reply.id === null ? undefined : this.inFlight.get(reply.id);
       if (entry && reply.id !== null) {
-        this.options.metrics?.roundTrip.observe(
-          { type: entry.type },
-          (performance.now() - entry.sentAt) / 1000,
-        );
+        const rttMs = performance.now() - entry.sentAt;
+        this.options.metrics?.roundTrip.observe({ type: entry.type }, rttMs / 1000);
+        if (entry.sent === 1) this.estimator(entry.type).sample(rttMs);
+        if (entry.type === 'ping') this.missedPings = 0;
         if (reply.type === 'ack') this.finish(reply.id, 'ok', () => entry.resolve(reply.state));
         else
           this.finish(reply.id, 'refused', () => entry.reject(new HwCommandError(reply.code, reply.message)));
@@ -162,11 +210,23 @@ export class RequestChannel extends EventEmitter<RequestChannelEvents> {
   private beat(): void {
     if (this.state === 'closed') return;
     const quietMs = performance.now() - this.lastHeardAt;
-    if (this.state === 'up' && quietMs > this.options.heartbeatTimeoutMs) {
+    // Silence alone is not enough: on a starved box this process itself may have been the one
+    // not running. Pings that went out and were not answered within their measured timeout are.
+    if (
+      this.state === 'up' &&
+      quietMs > this.options.heartbeatTimeoutMs &&
+      this.missedPings >= (this.options.missedPingsForDown ?? 3)
+    ) {
       this.options.logger?.warn(
-        { endpoint: this.options.endpoint, quietMs: Math.round(quietMs) },
+        {
+          endpoint: this.options.endpoint,
+          quietMs: Math.round(quietMs),
+          missedPings: this.missedPings,
+          pingTimeoutMs: this.timeoutMs('ping'),
+        },
         'hw-controller link lost; reconnecting',
       );
+      this.missedPings = 0;
       this.setState('down');
       this.options.metrics?.reconnects.inc();
       this.link.reopen();

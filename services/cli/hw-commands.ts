@@ -27,6 +27,11 @@ export function addHwCommands(program: Command): void {
     .option('--serial-port <path>', 'serial device for --driver serial, e.g. /dev/ttyACM0')
     .option('--baud <n>', 'serial baud rate', '115200')
     .option(
+      '--serial-keepalive-ms <n>',
+      'PING an idle serial device this often, to feed its firmware watchdog',
+      '500',
+    )
+    .option(
       '--heartbeat-timeout-ms <n>',
       'laser and strobes off when the service is silent this long',
       '2000',
@@ -48,6 +53,7 @@ export function addHwCommands(program: Command): void {
           simulatorUrl: z.url({ error: 'must be an http:// URL' }),
           serialPort: z.string().min(1).optional(),
           baud: integer(300, 4_000_000),
+          serialKeepaliveMs: integer(50, 60_000),
           heartbeatTimeoutMs: integer(50, 60_000),
           laserMaxOnMs: integer(1, 600_000).optional(),
           strobeMaxMs: integer(1, 600_000).optional(),
@@ -67,6 +73,7 @@ export function addHwCommands(program: Command): void {
         simulatorUrl: options.simulatorUrl,
         serialPort: options.serialPort,
         baudRate: options.baud,
+        serialKeepaliveMs: options.serialKeepaliveMs,
         heartbeatTimeoutMs: options.heartbeatTimeoutMs,
         laserMaxOnMs: options.laserMaxOnMs,
         strobeMaxMs: options.strobeMaxMs,
@@ -91,6 +98,19 @@ export function addHwCommands(program: Command): void {
       };
       process.on('SIGTERM', () => stop('SIGTERM'));
       process.on('SIGINT', () => stop('SIGINT'));
+      // `npx parcelroom hw-controller` (or `npm run`) runs this under npm and a `sh -c`: a SIGTERM
+      // to npm ends npm and the shell and is never passed on to this process. Under npm, the parent
+      // going away is that signal.
+      if (process.env.npm_execpath) {
+        const parentPid = process.ppid;
+        const watch = setInterval(() => {
+          if (process.ppid !== parentPid) {
+            clearInterval(watch);
+            stop('npm parent process exited');
+          }
+        }, 200);
+        watch.unref();
+      }
       if (options.stopWithStdin) {
         process.stdin.on('end', () => stop('stdin closed'));
         process.stdin.on('error', () => stop('stdin closed'));

@@ -141,7 +141,7 @@ describe('the hw-controller daemon as its own process', { concurrency: true }, (
     await eventually(
       'the service to point',
       () => (out.includes('"pointed":"C2-3"') ? true : undefined),
-      20_000,
+      120_000,
     );
     assert.equal((await simulatorLocator(simulator.url)).laser.on, true);
 

@@ -25,9 +25,9 @@ const state: HardwareState = {
   sessionId: 'a1b2c3',
   seq: 4,
   driver: 'sim',
-  laser: { on: true, panDeg: -1.5, tiltDeg: -20, remainingMs: 5000 },
-  strobes: [{ zoneId: 'Z1', pattern: 'flash', remainingMs: 5000 }],
-  door: { unlocked: false, remainingMs: null },
+  laser: { on: true, output: 'on', panDeg: -1.5, tiltDeg: -20, remainingMs: 5000 },
+  strobes: [{ zoneId: 'Z1', pattern: 'flash', output: 'on', remainingMs: 5000 }],
+  door: { unlocked: false, relay: 'locked', remainingMs: null },
   cause: 'command',
 };
 

@@ -17,6 +17,9 @@ import { type DaemonProcess, startDaemonProcess } from '../support/hw-daemon-pro
 import { eventually } from '../support/hw-link.ts';
 import { openPtyPair, type PtyPair } from '../support/pty-pair.ts';
 
+/** What the device was told, without the keepalive PINGs that come whenever the line is idle. */
+const commands = (device: DeviceEmulator) => device.state.log.filter((line) => line !== 'PING');
+
 describe('the serial driver over a socat pty pair, with the device emulator on the far end', () => {
   let layout: RoomLayout;
   let pty: PtyPair;
@@ -47,11 +50,12 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
 
   test('the daemon starts the device dark and locked, then pointing sends AIM, LASER and STROBE lines the device confirms', async () => {
     assert.deepEqual(device.state.log.slice(0, 3), ['PING', 'OFF', 'DOOR 0']);
+    const startCount = commands(device).length;
     const target = slotTarget(layout, 'A4-3');
     const state = await client.pointAt({ ...target, strobePattern: 'pulse' });
     assert.equal(state.driver, 'serial');
     assert.equal(state.laser.on, true);
-    assert.deepEqual(device.state.log.slice(-3), [
+    assert.deepEqual(commands(device).slice(startCount), [
       `AIM ${target.panDeg.toFixed(2)} ${target.tiltDeg.toFixed(2)}`,
       'LASER 1',
       'STROBE Z1 PULSE',
@@ -69,33 +73,56 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
     assert.deepEqual(device.state.strobes, {});
   });
 
-  test('a device that stops answering makes the command fail with driver_failed, and the daemon reports everything off', async () => {
+  test('a device that stops answering, even to the emergency off, leaves the outputs unknown (not off); the daemon retries the off until the device confirms it', async () => {
+    const lit = await client.pointAt(slotTarget(layout, 'B1-1'));
+    assert.equal(lit.laser.output, 'on');
     device.silent = true;
+    let ignoredBefore = 0;
     try {
-      await assert.rejects(client.pointAt(slotTarget(layout, 'B1-1')), (error: HwCommandError) => {
+      await assert.rejects(client.off(), (error: HwCommandError) => {
         assert.ok(error instanceof HwCommandError);
         assert.equal(error.code, 'driver_failed');
-        assert.match(error.message, /did not confirm AIM after 2 attempts: no reply within 100 ms/);
+        assert.match(error.message, /did not confirm OFF after 2 attempts: no reply within \d+ ms/);
         return true;
       });
+      const state = await client.state();
+      assert.equal(state.cause, 'driver-error');
+      assert.equal(state.laser.output, 'unknown', 'the off failed: nobody knows whether the laser is dark');
+      assert.equal(state.laser.on, true, 'unknown reads as possibly lit');
+      assert.ok(state.laser.remainingMs !== null, 'the laser’s own on-time limit keeps running');
+      assert.deepEqual(
+        state.strobes.map((s) => [s.zoneId, s.output]),
+        [['Z1', 'unknown']],
+      );
+      assert.equal(device.state.laser.on, true, 'a hung device really is still lit');
+      ignoredBefore = device.ignored.filter((w) => w === 'OFF').length;
+      await eventually('the daemon to try the off again, twice, by itself', () =>
+        device.ignored.filter((w) => w === 'OFF').length >= ignoredBefore + 2 ? true : undefined,
+      );
     } finally {
       device.silent = false;
     }
-    const state = await client.state();
-    assert.equal(state.laser.on, false);
-    assert.equal(state.cause, 'driver-error');
-    const recovered = await client.pointAt(slotTarget(layout, 'B1-1'));
-    assert.equal(recovered.laser.on, true, 'the next command works again');
+    const recovered = await eventually('the daemon to confirm the off', async () => {
+      const s = await client.state();
+      return s.laser.output === 'off' ? s : undefined;
+    });
+    assert.equal(recovered.cause, 'driver-recovered');
+    assert.deepEqual(recovered.strobes, []);
+    assert.equal(device.state.laser.on, false, 'nobody sent off: the daemon’s retry did');
+    assert.deepEqual(device.state.strobes, {});
+    const again = await client.pointAt(slotTarget(layout, 'B1-1'));
+    assert.equal(again.laser.output, 'on', 'the next command works again');
     assert.equal(device.state.laser.on, true);
+    await client.off();
   });
 
   test('a reply damaged on the line is caught by its checksum and the command is sent again', async () => {
     device.garbleReplies = 1;
-    const before = device.state.log.length;
+    const before = commands(device).length;
     const state = await client.unlockDoor(500);
     assert.equal(state.door.unlocked, true);
     assert.deepEqual(
-      device.state.log.slice(before),
+      commands(device).slice(before),
       ['DOOR 1', 'DOOR 1'],
       'sent twice, applied twice, harmless',
     );
@@ -111,7 +138,7 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
     await quiet.close();
     await eventually('the device laser to go off', () => (device.state.laser.on ? undefined : true));
     assert.equal(daemon.state().cause, 'link-lost');
-    assert.equal(device.state.log.at(-1), 'OFF');
+    assert.equal(commands(device).at(-1), 'OFF');
   });
 
   test('a missing serial port fails at open with the path and the reason', async () => {
@@ -162,6 +189,6 @@ describe('parcelroom hw-controller --driver serial as its own process', () => {
     assert.equal(await daemon.stop(), 0);
     assert.equal(device.state.laser.on, false, 'the daemon left the laser off');
     assert.equal(device.state.doorUnlocked, false);
-    assert.deepEqual(device.state.log.slice(-2), ['OFF', 'DOOR 0']);
+    assert.deepEqual(commands(device).slice(-2), ['OFF', 'DOOR 0']);
   });
 });

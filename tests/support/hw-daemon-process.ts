@@ -6,13 +6,24 @@ export interface DaemonProcess {
   child: ChildProcess;
   endpoint: string;
   output(): string;
+  /** Resolves when every process writing to its stdout (npx's too) has exited. */
+  ended: Promise<void>;
   /** Sends the signal and resolves with the exit code (null when killed by a signal). */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `parcelroom hw-controller …` as its own process and resolves once it listens. */
-export async function startDaemonProcess(args: string[], timeoutMs = 20_000): Promise<DaemonProcess> {
-  const child = spawn(process.execPath, [cliPath, 'hw-controller', ...args], {
+/**
+ * Runs `parcelroom hw-controller …` as its own process and resolves once it listens; with
+ * `via: 'npx'` through `npx parcelroom`, as a user types it (the child is then npm's process).
+ */
+export async function startDaemonProcess(
+  args: string[],
+  timeoutMs = 120_000,
+  via: 'node' | 'npx' = 'node',
+): Promise<DaemonProcess> {
+  const [command, prefix] =
+    via === 'npx' ? ['npx', ['--no-install', 'parcelroom']] : [process.execPath, [cliPath]];
+  const child = spawn(command, [...prefix, 'hw-controller', ...args], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,11 +32,16 @@ export async function startDaemonProcess(args: string[], timeoutMs = 20_000): Pr
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
   });
+  const ended = new Promise<void>((resolve) => child.stdout!.once('close', () => resolve()));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
   });
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`daemon did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running behind a failed test.
+      child.kill('SIGKILL');
+      reject(new Error(`daemon did not start within ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       for (const line of out.split('\n')) {
         if (!line.includes('"hw-controller listening"')) continue;
@@ -44,6 +60,7 @@ export async function startDaemonProcess(args: string[], timeoutMs = 20_000): Pr
     child,
     endpoint,
     output: () => out,
+    ended,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit');

@@ -8,7 +8,7 @@ import { decodeReply, protocolTag, type Reply } from '../../hw-controller/index.
 export async function eventually<T>(
   what: string,
   check: () => T | undefined | Promise<T | undefined>,
-  deadlineMs = 10_000,
+  deadlineMs = 30_000,
 ): Promise<T> {
   const until = Date.now() + deadlineMs;
   let last: unknown;
@@ -39,6 +39,20 @@ export class RawPeer {
     for (;;) {
       const received = await this.socket.receive();
       const decoded = decodeReply(received);
+      if (!decoded.ok) throw new Error(`daemon sent a bad reply: ${decoded.message}`);
+      if (decoded.message.type !== 'state') return decoded.message;
+    }
+  }
+
+  /** Sends one request without waiting for its reply (read them with `nextReply`). */
+  async send(body: unknown): Promise<void> {
+    await this.socket.send([protocolTag, JSON.stringify(body)]);
+  }
+
+  /** The next ack or error reply, in the order the daemon sent them. */
+  async nextReply(): Promise<Extract<Reply, { type: 'ack' | 'error' }>> {
+    for (;;) {
+      const decoded = decodeReply(await this.socket.receive());
       if (!decoded.ok) throw new Error(`daemon sent a bad reply: ${decoded.message}`);
       if (decoded.message.type !== 'state') return decoded.message;
     }

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface PtyPair {
   /** The host's end (the daemon's serial port). */
@@ -12,11 +12,17 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-/** Two linked pseudo-terminals made by socat: a serial cable with nothing on it but bytes. */
-export async function openPtyPair(): Promise<PtyPair> {
-  const dir = mkdtempSync(join(tmpdir(), 'parcelroom-pty-'));
-  const hostPath = join(dir, 'host');
-  const devicePath = join(dir, 'device');
+/**
+ * Two linked pseudo-terminals made by socat: a serial cable with nothing on it but bytes. With
+ * `at`, the pair is made again at an earlier pair's paths (a device plugged back in); `close`
+ * then leaves the folder, and `keepDir: true` does the same for a pair that will be remade.
+ */
+export async function openPtyPair(
+  options: { at?: Pick<PtyPair, 'hostPath' | 'devicePath'>; keepDir?: boolean } = {},
+): Promise<PtyPair> {
+  const dir = options.at ? dirname(options.at.hostPath) : mkdtempSync(join(tmpdir(), 'parcelroom-pty-'));
+  const hostPath = options.at?.hostPath ?? join(dir, 'host');
+  const devicePath = options.at?.devicePath ?? join(dir, 'device');
   const socat: ChildProcess = spawn(
     'socat',
     ['-d', '-d', `pty,raw,echo=0,link=${hostPath}`, `pty,raw,echo=0,link=${devicePath}`],
@@ -41,7 +47,7 @@ export async function openPtyPair(): Promise<PtyPair> {
         socat.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -12,10 +12,28 @@ export interface DeviceState {
   log: string[];
 }
 
+/** Something the device did, on its own clock (ms, `performance.now()` of the emulator). */
+export interface DeviceEvent {
+  atMs: number;
+  what: 'frame' | 'watchdog';
+  /** For `frame`: the command's words; for `watchdog`: what it switched off. */
+  detail: string;
+  /** For `watchdog`: how long no valid frame had arrived. */
+  quietMs?: number;
+}
+
+export interface DeviceEmulatorOptions {
+  baudRate?: number;
+  /** Firmware watchdog: no valid frame for this long, laser and strobes off and the door locked. */
+  watchdogMs?: number | undefined;
+}
+
 /**
  * A locator microcontroller as firmware would behave, on the far end of a serial line (a
  * socat pty pair in the tests): it parses the same lines, answers OK or ERR, and keeps its
- * outputs. `silent` makes it stop answering, like a device that hung; `garbleReplies` damages replies.
+ * outputs. `silent` makes it stop answering (and applying), like a device that hung;
+ * `garbleReplies` damages replies. With `watchdogMs` it has the firmware watchdog of
+ * docs/hw-protocol.md, and after the watchdog fired its next OK says `OK WDT` once.
  */
 export class DeviceEmulator {
   readonly state: DeviceState = {
@@ -27,19 +45,71 @@ export class DeviceEmulator {
   silent = false;
   /** This many next replies go out with a wrong checksum, like a noisy line. */
   garbleReplies = 0;
+  /** Accepted frames and watchdog trips with the device's own clock, oldest first (bounded). */
+  readonly events: DeviceEvent[] = [];
+  /** Commands that arrived while `silent` (not applied, not answered), words only. */
+  readonly ignored: string[] = [];
+  private lastValidFrameAtMs = performance.now();
+  private watchdog: NodeJS.Timeout | undefined;
+  private watchdogTripped = false;
 
-  private constructor(private readonly port: SerialPort) {
+  private constructor(
+    private readonly port: SerialPort,
+    readonly watchdogMs: number | undefined,
+  ) {
     port.pipe(new SerialParser()).on('data', (line: ParsedLine) => this.onLine(line));
+    this.armWatchdog();
   }
 
-  static async open(path: string, baudRate = 115_200): Promise<DeviceEmulator> {
+  static async open(path: string, options: DeviceEmulatorOptions = {}): Promise<DeviceEmulator> {
+    const baudRate = options.baudRate ?? 115_200;
     const port = new SerialPort({ path, baudRate, autoOpen: false });
     await new Promise<void>((resolve, reject) =>
       port.open((error) =>
         error ? reject(new HwDriverError(`cannot open ${path}: ${error.message}`)) : resolve(),
       ),
     );
-    return new DeviceEmulator(port);
+    return new DeviceEmulator(port, options.watchdogMs);
+  }
+
+  private record(event: DeviceEvent): void {
+    this.events.push(event);
+    if (this.events.length > 2000) this.events.splice(0, this.events.length - 2000);
+  }
+
+  private armWatchdog(): void {
+    if (!this.watchdogMs) return;
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => this.watchdogFired(), this.watchdogMs);
+    this.watchdog.unref();
+  }
+
+  private watchdogFired(): void {
+    const atMs = performance.now();
+    // A timer may fire a fraction of a ms early by this clock; the firmware goes by its clock.
+    const earlyMs = this.watchdogMs! - (atMs - this.lastValidFrameAtMs);
+    if (earlyMs > 0) {
+      this.watchdog = setTimeout(() => this.watchdogFired(), Math.ceil(earlyMs));
+      this.watchdog.unref();
+      return;
+    }
+    const { laser, strobes, doorUnlocked } = this.state;
+    const lit = [
+      laser.on && 'laser',
+      ...Object.keys(strobes).map((z) => `strobe ${z}`),
+      doorUnlocked && 'door',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    if (lit) {
+      laser.on = false;
+      this.state.strobes = {};
+      this.state.doorUnlocked = false;
+      this.watchdogTripped = true;
+      this.record({ atMs, what: 'watchdog', detail: lit, quietMs: atMs - this.lastValidFrameAtMs });
+    }
+    // Nothing lit: nothing to switch off, but the watchdog stays armed for the next command.
+    this.armWatchdog();
   }
 
   private reply(seq: number, words: string[]): void {
@@ -54,17 +124,24 @@ export class DeviceEmulator {
   }
 
   private onLine(line: ParsedLine): void {
-    if (this.silent) return;
+    if (this.silent) {
+      if (line.ok) this.ignored.push(line.frame.words.join(' '));
+      return;
+    }
     if (!line.ok) {
       if (line.seq !== null)
         this.reply(line.seq, ['ERR', line.problem === 'bad checksum' ? 'CHECKSUM' : 'FRAME']);
       return;
     }
+    this.lastValidFrameAtMs = performance.now();
+    this.armWatchdog();
     const error = this.execute(line.frame);
     if (error) this.reply(line.frame.seq, ['ERR', error]);
     else {
       this.state.log.push(line.frame.words.join(' '));
-      this.reply(line.frame.seq, ['OK']);
+      this.record({ atMs: this.lastValidFrameAtMs, what: 'frame', detail: line.frame.words.join(' ') });
+      this.reply(line.frame.seq, this.watchdogTripped ? ['OK', 'WDT'] : ['OK']);
+      this.watchdogTripped = false;
     }
   }
 
@@ -113,6 +190,7 @@ export class DeviceEmulator {
   }
 
   close(): Promise<void> {
+    clearTimeout(this.watchdog);
     if (!this.port.isOpen) return Promise.resolve();
     return new Promise((resolve) => this.port.close(() => resolve()));
   }
