@@ -34,7 +34,8 @@ describe('room pipeline: faults', () => {
       layout,
       detector,
       metrics,
-      offlineAfterMs: 1500,
+      // Well under cam-2's 5 s gap, and long enough that a loaded machine's stall of cam-1 is not one.
+      offlineAfterMs: 2500,
       evidence: false,
       sources: ['cam-1', 'cam-2'].map((id) =>
         mjpegHttpSource({
@@ -47,8 +48,9 @@ describe('room pipeline: faults', () => {
     try {
       const events = await firstValueFrom(
         pipeline.observations$.pipe(
-          filter((o): o is Extract<PipelineObservation, { kind: 'camera_offline' | 'camera_online' }> =>
-            o.kind.startsWith('camera_'),
+          filter(
+            (o): o is Extract<PipelineObservation, { kind: 'camera_offline' | 'camera_online' }> =>
+              o.kind.startsWith('camera_') && o.cameraId === 'cam-2',
           ),
           take(2),
           toArray(),
