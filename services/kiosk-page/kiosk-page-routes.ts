@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import express, { type Router } from 'express';
+import { bundlePage } from '../http/page-bundle.ts';
 import type { Logger } from '../logging/index.ts';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -39,19 +39,10 @@ export interface KioskPage {
 
 /**
  * The kiosk page: `GET /kiosk` and its assets under `/kiosk/assets/`. The TypeScript client is
- * compiled once, in memory, when the service starts (esbuild, a few hundred ms), so there is no
- * build step to forget and nothing compiled is committed.
+ * compiled once, in memory, when the service starts (`bundlePage`, shared with the staff page).
  */
 export function kioskPageRoutes({ logger, demoPanelUrl }: KioskPageOptions): KioskPage {
-  const bundle = build({
-    entryPoints: [here('client/kiosk-app.ts')],
-    bundle: true,
-    write: false,
-    format: 'esm',
-    target: ['chrome110', 'firefox115', 'safari16'],
-    logLevel: 'silent',
-    legalComments: 'none',
-  }).then((result) => Buffer.from(result.outputFiles[0]!.contents));
+  const bundle = bundlePage(here('client/kiosk-app.ts'));
   const html = readFile(here('static/kiosk.html'));
   const css = readFile(here('static/kiosk.css'));
   const ready = Promise.all([bundle, html, css]).then(() => undefined);

@@ -9,6 +9,22 @@ export {
 } from './flag-actions.ts';
 export { FlagFeed, type FlagFeedOptions } from './flag-feed.ts';
 export { defaultLoginLimits, type LoginGate, LoginLimiter, type LoginLimits } from './login-limiter.ts';
+export type {
+  AccountListAnswer,
+  CourierListAnswer,
+  CourierPinAnswer,
+  FlagActionAnswer,
+  FlagDetailAnswer,
+  FlagListAnswer,
+  FlagView,
+  JsonOf,
+  ObservationView,
+  PackageSearchAnswer,
+  PackageView,
+  ResidentListAnswer,
+  RoomAnswer,
+  SessionAnswer,
+} from './staff-answers.ts';
 export {
   createStaffAuth,
   csrfHeaderName,
@@ -20,6 +36,7 @@ export {
   sessionCookieName,
 } from './staff-auth.ts';
 export { createStaffMetrics, type StaffMetrics } from './staff-metrics.ts';
+export { type StaffPage, staffPageRoutes } from './staff-page-routes.ts';
 export {
   createStaffReview,
   guardedApiRoutes,

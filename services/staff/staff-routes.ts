@@ -1,14 +1,11 @@
 import { randomInt } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import express, { type Request, type RequestHandler, type Response, Router } from 'express';
+import { type Request, type RequestHandler, type Response, Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Observable } from 'rxjs';
 import { ApiError } from '../http/api-error.ts';
 import type { Logger } from '../logging/index.ts';
 import {
   candidatePackageIds,
-  type ReviewFlag,
-  type ReviewPackage,
   type StaffRole,
   type Store,
   StoreError,
@@ -16,8 +13,22 @@ import {
 } from '../store/index.ts';
 import { FlagActionError, flagActionSchema, namedIds, planFlagAction } from './flag-actions.ts';
 import { FlagFeed } from './flag-feed.ts';
+import {
+  type AccountListAnswer,
+  type CourierListAnswer,
+  type CourierPinAnswer,
+  type FlagActionAnswer,
+  type FlagDetailAnswer,
+  type FlagListAnswer,
+  flagView,
+  type PackageSearchAnswer,
+  packageView,
+  type ResidentListAnswer,
+  type RoomAnswer,
+} from './staff-answers.ts';
 import { createStaffAuth, hashSecret, principalOf, type StaffAuthOptions } from './staff-auth.ts';
 import { createStaffMetrics } from './staff-metrics.ts';
+import { staffPageRoutes } from './staff-page-routes.ts';
 import {
   courierChangesBody,
   courierParams,
@@ -179,6 +190,8 @@ export interface StaffReview {
   /** Put in front of any other `/api` router: refuses anyone not signed in. */
   apiGuard: RequestHandler[];
   feed: FlagFeed;
+  /** Resolves once the staff page's script is compiled; rejects with a PageBuildError. */
+  pageReady: Promise<void>;
   /**
    * Hands over the running ledger when it starts after the HTTP app: staff actions then make it
    * re-read the store, and its new flags reach the pages at once.
@@ -187,25 +200,6 @@ export interface StaffReview {
   /** Ends the live streams (so the HTTP server can close) and stops the feed. */
   close(): void;
 }
-
-const pageDir = fileURLToPath(new URL('./page/', import.meta.url));
-const imageUrl = (id: unknown) => (typeof id === 'string' ? `/api/staff/images/${id}` : null);
-
-function flagView(flag: ReviewFlag) {
-  return {
-    ...flag,
-    evidence: {
-      details: flag.evidence.details,
-      observations: flag.evidence.observations.map((o) => ({
-        ...o,
-        frameUrl: imageUrl(o.frameImageId),
-        cropUrl: imageUrl(o.cropImageId),
-      })),
-    },
-  };
-}
-
-const packageView = (p: ReviewPackage) => ({ ...p, photoUrl: imageUrl(p.photoImageId) });
 
 function storeConflict(error: unknown): never {
   if (error instanceof StoreError) throw new ApiError(409, 'conflict', error.message);
@@ -225,6 +219,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
     logger,
   });
   const streams = new Set<Response>();
+  const page = staffPageRoutes({ logger });
 
   const audit = (res: Response, action: string, targetKind: string, targetId: string, details = {}) => ({
     actorKind: 'staff' as const,
@@ -255,7 +250,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         limit: query.limit,
       });
       const version = await store.review.flagsVersion();
-      res.json({ flags: flags.map(flagView), ...version });
+      res.json({ flags: flags.map(flagView), ...version } satisfies FlagListAnswer);
     },
 
     'get /api/staff/flags/stream': async (req, res) => {
@@ -331,7 +326,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
             .filter((s) => s.packages.length === 0 && s.objects.length === 0)
             .map((s) => s.id),
         },
-      });
+      } satisfies FlagDetailAnswer);
     },
 
     'post /api/staff/flags/:flagId/actions': async (req, res) => {
@@ -373,7 +368,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         alsoResolved: resolved.alsoResolved.map(flagView),
         eventIds: resolved.eventIds,
         ledgerReloaded,
-      });
+      } satisfies FlagActionAnswer);
     },
 
     'get /api/staff/images/:imageId': async (req, res) => {
@@ -404,7 +399,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
       res.json({
         packages: packages.map(packageView),
         next: packages.length === query.limit && last ? { before: last.id } : null,
-      });
+      } satisfies PackageSearchAnswer);
     },
 
     'get /api/staff/packages/:packageId': async (req, res) => {
@@ -422,7 +417,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
           activeOnly: query.activeOnly === 'true',
           limit: query.limit,
         }),
-      });
+      } satisfies ResidentListAnswer);
     },
 
     'post /api/staff/residents': async (req, res) => {
@@ -469,11 +464,11 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         controller: deps.controller
           ? { linkState: deps.controller.linkState, lastState: deps.controller.lastState ?? null }
           : { linkState: 'not_configured', lastState: null },
-      });
+      } satisfies RoomAnswer);
     },
 
     'get /api/staff/couriers': async (_req, res) => {
-      res.json({ couriers: await store.people.listCouriers() });
+      res.json({ couriers: await store.people.listCouriers() } satisfies CourierListAnswer);
     },
 
     'post /api/staff/couriers': async (req, res) => {
@@ -545,11 +540,11 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
         })
         .catch(storeConflict);
       // A drawn PIN is shown this once; only its hash is kept.
-      res.json({ courier, ...(body.pin === undefined ? { pin } : {}) });
+      res.json({ courier, ...(body.pin === undefined ? { pin } : {}) } satisfies CourierPinAnswer);
     },
 
     'get /api/staff/accounts': async (_req, res) => {
-      res.json({ accounts: await store.staff.listStaffUsers() });
+      res.json({ accounts: await store.staff.listStaffUsers() } satisfies AccountListAnswer);
     },
 
     'post /api/staff/accounts': async (req, res) => {
@@ -623,10 +618,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
   const router = Router();
   router.use(['/staff', '/api'], auth.authenticate);
   router.post('/staff/login', auth.sameOrigin, auth.login);
-  router.get(['/staff', '/staff/'], (_req, res) => {
-    res.set('cache-control', 'no-store').sendFile('index.html', { root: pageDir });
-  });
-  router.use('/staff/assets', express.static(pageDir, { index: false, fallthrough: false, maxAge: 0 }));
+  router.use(page.router);
   for (const route of staffRouteTable) {
     router[route.method](
       route.path,
@@ -639,6 +631,7 @@ export function createStaffReview(deps: StaffReviewDependencies): StaffReview {
     router,
     apiGuard: guard('staff'),
     feed,
+    pageReady: page.ready,
     connectLedger(running) {
       ledger = running;
       if (running.flags$) feed.watch(running.flags$);
