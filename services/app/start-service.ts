@@ -210,6 +210,10 @@ export async function startService(
     // Slow or stalled clients must not hold sockets forever.
     server.headersTimeout = 15_000;
     server.requestTimeout = 30_000;
+    // An idle keep-alive socket closed by the server just as a client reuses it is a reset the
+    // client sees; a client's own idle timer (4 s in Node's fetch, slower on a loaded machine)
+    // must run out long before ours does.
+    server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server!.once('error', reject);
       server!.listen(config.http.port, config.http.host, () => resolve());
