@@ -1,3 +1,16 @@
+// The outbox is the store's table (services/store writes it in the transactions of the events
+// it announces); the worker here drains it. Re-exported so callers find it with the rest.
+export {
+  type ClaimedRow,
+  createOutboxRepository,
+  enqueueNotification,
+  enqueueResidentNotifications,
+  type OutboxMessage,
+  type OutboxRepository,
+  type OutboxRow,
+  type OutboxStatus,
+  type ResidentNotification,
+} from '../store/index.ts';
 export { createMailDropSender, createSmtpSender, type SmtpSettings } from './email-senders.ts';
 export {
   type ComposedMessage,
@@ -37,17 +50,6 @@ export {
   retryDelayMs,
   type WorkerOptions,
 } from './notification-worker.ts';
-export {
-  type ClaimedRow,
-  createOutboxRepository,
-  enqueueNotification,
-  enqueueResidentNotifications,
-  type OutboxMessage,
-  type OutboxRepository,
-  type OutboxRow,
-  type OutboxStatus,
-  type ResidentNotification,
-} from './outbox-repository.ts';
 export {
   DeliveryError,
   type EmailSender,

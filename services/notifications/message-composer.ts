@@ -1,9 +1,8 @@
 import QRCode from 'qrcode';
-import type { Queryable } from '../store/index.ts';
+import type { OutboxRow, Queryable } from '../store/index.ts';
 import { messageIdForKey } from './message-ids.ts';
 import type { MessageTemplates } from './message-templates.ts';
 import { type NotificationTemplate, parsePayload } from './notification-payloads.ts';
-import type { OutboxRow } from './outbox-repository.ts';
 import type { OutgoingEmail, OutgoingSms } from './outgoing-message.ts';
 import { loadPackageContext, loadPackagePhoto } from './package-context.ts';
 import type { PhotoLinks } from './photo-links.ts';

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { OutboxStatus } from './outbox-repository.ts';
+import type { OutboxStatus } from '../store/index.ts';
 
 /** The worker's metrics, registered in the service's registry (or a fresh one in tests). */
 export function createNotificationMetrics(

@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { slotIdPattern } from '../../calibration/index.ts';
 
-export const notificationTemplates = ['package_placed', 'package_reminder', 'package_picked_up'] as const;
-export type NotificationTemplate = (typeof notificationTemplates)[number];
+import {
+  type NotificationChannel,
+  type NotificationTemplate,
+  notificationChannels,
+  notificationTemplates,
+  secretPayloadKeys,
+} from '../store/index.ts';
 
-export const notificationChannels = ['email', 'sms'] as const;
-export type NotificationChannel = (typeof notificationChannels)[number];
+// The outbox's vocabulary is the store's (it writes the rows); the payloads are this folder's.
+export {
+  type NotificationChannel,
+  type NotificationTemplate,
+  notificationChannels,
+  notificationTemplates,
+  secretPayloadKeys,
+};
 
 const packageId = z.uuid('must be a package id (UUID)');
 const residentId = z.uuid('must be a resident id (UUID)');
@@ -45,9 +56,6 @@ export const payloadSchemas = {
 } satisfies Record<NotificationTemplate, z.ZodType>;
 
 export type NotificationPayload<T extends NotificationTemplate> = z.infer<(typeof payloadSchemas)[T]>;
-
-/** Payload keys that are secrets: removed from the row once it is sent. */
-export const secretPayloadKeys = ['pickupPin', 'pickupToken'] as const;
 
 export class InvalidPayloadError extends Error {
   override readonly name = 'InvalidPayloadError';

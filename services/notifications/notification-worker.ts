@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../logging/index.ts';
+import type { ClaimedRow, OutboxRepository } from '../store/index.ts';
 import type { MessageComposer } from './message-composer.ts';
 import { UnsendableMessageError } from './message-composer.ts';
 import type { NotificationMetrics } from './notification-metrics.ts';
 import { InvalidPayloadError, isNotificationTemplate } from './notification-payloads.ts';
-import type { ClaimedRow, OutboxRepository } from './outbox-repository.ts';
 import { DeliveryError, type EmailSender, type SmsSender } from './outgoing-message.ts';
 
 export interface RetryPolicy {

@@ -1,5 +1,4 @@
-import type { Database } from '../store/index.ts';
-import { enqueueResidentNotifications } from './outbox-repository.ts';
+import { type Database, enqueueResidentNotifications } from '../store/index.ts';
 
 export interface ReminderSettings {
   /** A reminder goes out every this many days a package waits… */

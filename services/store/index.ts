@@ -16,6 +16,30 @@ export {
 export { type MigrationResult, migrateToLatest, migrationsDir } from './migrate.ts';
 export { type DatabaseHooks, type DatabaseSettings, openDatabase } from './open-database.ts';
 export {
+  eventOccasion,
+  type NotificationChannel,
+  type NotificationTemplate,
+  notificationChannels,
+  notificationTemplates,
+  type OutboxMessage,
+  outboxDedupeKey,
+  secretPayloadKeys,
+} from './outbox-message.ts';
+export {
+  type ClaimedRow,
+  type ClaimOptions,
+  createOutboxRepository,
+  type OutboxRepository,
+  type OutboxRow,
+  type OutboxStatus,
+} from './outbox-repository.ts';
+export {
+  enqueueNotification,
+  enqueueResidentNotifications,
+  type ResidentNotification,
+  skippedNotificationEvent,
+} from './outbox-writer.ts';
+export {
   createPackageRepository,
   type NewPackage,
   type NewPlacement,

@@ -14,6 +14,7 @@ import {
 } from '../ledger/index.ts';
 import type { Database, Queryable } from './database.ts';
 import { type AuditEntry, createEventLog } from './event-log.ts';
+import { enqueueResidentNotifications } from './outbox-writer.ts';
 import { StoreError } from './store-error.ts';
 
 /** One ledger input and what the ledger decided about it: committed together or not at all. */
@@ -486,60 +487,33 @@ export function createLedgerRepository(db: Database, options: LedgerRepositoryOp
     }
   }
 
+  /**
+   * The placement or pickup notice, through the one outbox path (outbox-writer.ts: its
+   * inactive-resident rule and its dedupe key). The placement's PIN and QR token are minted
+   * here, in the placement's transaction, and only when a notice is written.
+   */
   async function queueNotification(
     tx: Queryable,
     roomId: string,
     d: Extract<LedgerDecision, { type: 'notify_resident' }>,
     eventId: number,
   ): Promise<number[]> {
-    const { rows } = await tx.query<{
-      email: string | null;
-      phone: string | null;
-      photo_image_id: string | null;
-    }>(
-      `SELECT r.email, r.phone, p.photo_image_id FROM residents r, packages p WHERE r.id = $1 AND p.id = $2`,
-      [d.residentId, d.packageId],
+    const { rows } = await tx.query<{ photo_image_id: string | null }>(
+      'SELECT photo_image_id FROM packages WHERE id = $1',
+      [d.packageId],
     );
-    const resident = rows[0];
-    if (!resident) return [];
-    const credentials =
-      d.template === 'package_placed' && (resident.email || resident.phone) && options.pickupCredentials
-        ? await options.pickupCredentials.mint(tx, {
-            roomId,
-            packageId: d.packageId,
-            residentId: d.residentId,
-            atMs: d.atMs,
-          })
-        : {};
-    const payload = {
-      packageId: d.packageId,
-      slotId: d.slotId,
+    if (!rows[0]) return [];
+    const minter = options.pickupCredentials;
+    return enqueueResidentNotifications(tx, {
+      eventId,
+      template: d.template,
       residentId: d.residentId,
-      roomId,
-      photoImageId: resident.photo_image_id,
-      ...credentials,
-    };
-    const ids: number[] = [];
-    for (const [channel, recipient] of [
-      ['email', resident.email],
-      ['sms', resident.phone],
-    ] as const) {
-      if (!recipient) continue;
-      const inserted = await tx.query<{ id: number }>(
-        `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-        [
-          eventId,
-          channel,
-          recipient,
-          d.template,
-          JSON.stringify(payload),
-          `${eventId}:${channel}:${recipient}`,
-        ],
-      );
-      if (inserted.rows[0]) ids.push(inserted.rows[0].id);
-    }
-    return ids;
+      payload: { packageId: d.packageId, slotId: d.slotId, roomId, photoImageId: rows[0].photo_image_id },
+      secrets:
+        d.template === 'package_placed' && minter
+          ? () => minter.mint(tx, { roomId, packageId: d.packageId, residentId: d.residentId, atMs: d.atMs })
+          : undefined,
+    });
   }
 
   return {

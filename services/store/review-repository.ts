@@ -1,6 +1,6 @@
-import { enqueueResidentNotifications } from '../notifications/outbox-repository.ts';
 import type { Database, Queryable } from './database.ts';
 import { createEventLog } from './event-log.ts';
+import { enqueueResidentNotifications } from './outbox-writer.ts';
 import type { PackageState } from './package-repository.ts';
 import { NotFoundError, StoreError } from './store-error.ts';
 

@@ -158,10 +158,10 @@ for (const kind of ['server', 'embedded'] as BackendKind[]) {
             'email',
             'alice@example.test',
             'package_placed',
-            `${placed.id}:email:alice@example.test`,
+            `package_placed:event-${placed.id}:email`,
             placed.id,
           ],
-          ['sms', '+15550100', 'package_placed', `${placed.id}:sms:+15550100`, placed.id],
+          ['sms', '+15550100', 'package_placed', `package_placed:event-${placed.id}:sms`, placed.id],
         ],
       );
       assert.deepEqual(

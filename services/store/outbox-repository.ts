@@ -1,22 +1,8 @@
-import type { Database, Queryable } from '../store/index.ts';
-import {
-  type NotificationChannel,
-  type NotificationTemplate,
-  secretPayloadKeys,
-} from './notification-payloads.ts';
+import type { Database } from './database.ts';
+import { type NotificationChannel, secretPayloadKeys } from './outbox-message.ts';
+import { enqueueNotification } from './outbox-writer.ts';
 
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'parked' | 'cancelled';
-
-/** One message to send, as the code that records an event hands it over. */
-export interface OutboxMessage {
-  eventId: number;
-  channel: NotificationChannel;
-  recipient: string;
-  template: NotificationTemplate;
-  payload: Record<string, unknown>;
-  /** Same key, same message: a second enqueue with it is ignored. */
-  dedupeKey: string;
-}
 
 export interface OutboxRow {
   id: number;
@@ -45,74 +31,6 @@ export interface ClaimOptions {
   limit: number;
   /** How long the claim holds; a worker that dies mid-send gives the row back after this. */
   leaseMs: number;
-}
-
-/**
- * Puts a message into the outbox inside the caller's transaction, so that it exists exactly
- * when the event it announces does. Returns the row id, or null when a message with the same
- * dedupe key is already there.
- */
-export async function enqueueNotification(tx: Queryable, message: OutboxMessage): Promise<number | null> {
-  const { rows } = await tx.query<{ id: number }>(
-    `INSERT INTO notification_outbox (event_id, channel, recipient, template, payload, dedupe_key)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (dedupe_key) DO NOTHING
-     RETURNING id`,
-    [
-      message.eventId,
-      message.channel,
-      message.recipient,
-      message.template,
-      JSON.stringify(message.payload),
-      message.dedupeKey,
-    ],
-  );
-  return rows[0]?.id ?? null;
-}
-
-export interface ResidentNotification {
-  eventId: number;
-  template: NotificationTemplate;
-  residentId: string;
-  payload: Record<string, unknown>;
-  /** Distinguishes several messages of one template for one event; defaults to the event id. */
-  dedupeBase?: string;
-}
-
-/**
- * One message per channel the resident can be reached on (email, phone), in the caller's
- * transaction. Dedupe keys are `<template>:<dedupeBase>:<channel>`, so replaying the event
- * enqueues nothing new. Returns the ids of the rows written.
- */
-export async function enqueueResidentNotifications(
-  tx: Queryable,
-  notification: ResidentNotification,
-): Promise<number[]> {
-  const { rows } = await tx.query<{ email: string | null; phone: string | null; active: boolean }>(
-    'SELECT email, phone, active FROM residents WHERE id = $1',
-    [notification.residentId],
-  );
-  const resident = rows[0];
-  if (!resident?.active) return [];
-  const base = notification.dedupeBase ?? `event-${notification.eventId}`;
-  const ids: number[] = [];
-  const targets: Array<[NotificationChannel, string | null]> = [
-    ['email', resident.email],
-    ['sms', resident.phone],
-  ];
-  for (const [channel, recipient] of targets) {
-    if (!recipient) continue;
-    const id = await enqueueNotification(tx, {
-      eventId: notification.eventId,
-      channel,
-      recipient,
-      template: notification.template,
-      payload: { ...notification.payload, residentId: notification.residentId },
-      dedupeKey: `${notification.template}:${base}:${channel}`,
-    });
-    if (id !== null) ids.push(id);
-  }
-  return ids;
 }
 
 /** The outbox table: claiming due rows and recording how each attempt went. */
