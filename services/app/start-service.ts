@@ -33,6 +33,7 @@ import { createLedgerMetrics, RoomLedgerService } from '../ledger-service/index.
 import { createLogger, type Logger } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
 import { createNotificationService, type NotificationService } from '../notifications/index.ts';
+import { RoomHardware } from '../room-hardware/index.ts';
 import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
 import { createStaffReview, type StaffReview } from '../staff/index.ts';
 import {
@@ -316,6 +317,15 @@ export async function startService(
       metrics: createLedgerMetrics(metrics.registry),
     });
     started.push(() => ledger.stop());
+    // The laser follows the ledger's committed decisions whether or not a kiosk server runs.
+    const hardware = new RoomHardware({
+      ledger,
+      layout,
+      locator: locator?.client,
+      logger,
+      registry: metrics.registry,
+    });
+    started.push(async () => hardware.stop());
     // What the ledger rebuilt from the database is checked against the cameras' first look:
     // a package taken or left while the service was down becomes a state_mismatch flag.
     if (pipeline) {
@@ -360,7 +370,7 @@ export async function startService(
         state: config.labels.buildingState,
         zip: config.labels.buildingZip,
       },
-      locator: locator?.client,
+      hardware,
       doorUnlockMs: config.kiosk.doorUnlockMs,
       logger,
       registry: metrics.registry,
@@ -404,6 +414,7 @@ export async function startService(
           await closed;
           clearTimeout(grace);
           await ledger.stop();
+          hardware.stop();
           await closeOcr();
           await locator?.stop();
           await simulator?.close();

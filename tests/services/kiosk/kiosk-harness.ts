@@ -22,6 +22,7 @@ import {
   type ServerMessage,
 } from '../../../services/kiosk/index.ts';
 import { type Clock, RoomLedgerService } from '../../../services/ledger-service/index.ts';
+import { RoomHardware } from '../../../services/room-hardware/index.ts';
 import { type FirstStartSecrets, seedDemoData } from '../../../services/seed/index.ts';
 import {
   createLedgerRepository,
@@ -117,6 +118,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const registry = new Registry();
+  const hardware = new RoomHardware({ ledger, layout, locator: options.locator, logger, registry });
   const kiosk = new KioskServer({
     server,
     roomId: layout.room.id,
@@ -128,7 +130,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
     photoUrls,
     ocrEngines: options.ocrEngines,
     building: options.building,
-    locator: options.locator,
+    hardware,
     ...(options.limits ? { limits: options.limits } : {}),
     helloTimeoutMs: 1000,
     logger,
@@ -137,6 +139,7 @@ export async function openKioskWorld(options: WorldOptions = {}): Promise<KioskW
   const stop = async () => {
     await kiosk.close();
     await ledger.stop();
+    hardware.stop();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await db.close();
