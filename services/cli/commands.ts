@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { checkLayoutFile, formatLayoutReport } from '../../calibration/index.ts';
 import { startService } from '../app/index.ts';
 import { loadConfig, redactConfig } from '../config/index.ts';
-import { createLogger } from '../logging/index.ts';
+import { createLogger, prettyLogsFor } from '../logging/index.ts';
 import { migrateToLatest, openDatabase } from '../store/index.ts';
 import { addCalibrateCommands } from './calibrate-commands.ts';
 import { addDetectCommands } from './detect-commands.ts';
@@ -49,7 +49,7 @@ export function buildProgram(): Command {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const logger = createLogger({ level: config.log.level, pretty: prettyLogsFor(config.log.pretty) });
       // Every timer, subscription and background promise handles its own failures; one that
       // slipped through is a bug to log, not a reason to leave the room without its service.
       process.on('unhandledRejection', (reason) =>
@@ -67,7 +67,7 @@ export function buildProgram(): Command {
     .description('apply pending database migrations and exit')
     .action(async () => {
       const config = loadConfig({ file: program.opts().config });
-      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const logger = createLogger({ level: config.log.level, pretty: prettyLogsFor(config.log.pretty) });
       const db = await openDatabase(config.database);
       try {
         const result = await migrateToLatest(db, logger);
