@@ -1,3 +1,5 @@
+import { backoffMs } from '../services/backoff/index.ts';
+
 export interface RttEstimatorOptions {
   /** Never wait less than this for a reply: below it, a busy box's scheduling noise would look like loss. */
   floorMs: number;
@@ -40,7 +42,11 @@ export class RttEstimator {
   timeoutMs(attempt = 1): number {
     const { floorMs, ceilingMs, initialMs } = this.options;
     const base = this.srttMs === undefined ? initialMs : this.srttMs + 4 * this.rttvarMs;
-    const backedOff = Math.max(floorMs, base) * 2 ** Math.max(0, attempt - 1);
-    return Math.round(Math.min(ceilingMs, backedOff));
+    const schedule = {
+      firstMs: Math.max(floorMs, base),
+      maxMs: ceilingMs,
+      jitter: { kind: 'none' },
+    } as const;
+    return Math.round(backoffMs(schedule, attempt - 1));
   }
 }

@@ -1,15 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { z } from 'zod';
+import { bundledModelPath } from './bundled-model.ts';
 import { type DecodeOptions, type Detection, decodeDetections } from './decode-detections.ts';
 import { type ImageInput, letterbox } from './letterbox.ts';
 import { parseClassNames, readOnnxModelInfo } from './onnx-metadata.ts';
 
-/** The detector Parcelroom ships, trained by models/training/ (see its model card). */
-export const bundledModelPath = fileURLToPath(
-  new URL('../package-detector/package-detector.onnx', import.meta.url),
-);
+export { bundledModelPath };
 
 export class DetectorError extends Error {
   override readonly name = 'DetectorError';

@@ -1,10 +1,10 @@
 import { createNativeTesseractEngine } from './native-tesseract-engine.ts';
 import type { OcrEngine } from './ocr-engine.ts';
+import { type OcrEngineName, ocrEngineNames } from './ocr-engine-names.ts';
 import { createPaddleOcrEngine } from './paddle-ocr-engine.ts';
 import { createTesseractJsEngine } from './tesseract-js-engine.ts';
 
-export const ocrEngineNames = ['tesseract.js', 'tesseract-native', 'pp-ocrv4'] as const;
-export type OcrEngineName = (typeof ocrEngineNames)[number];
+export { type OcrEngineName, ocrEngineNames };
 
 export interface OcrEngineSettings {
   /** Images read at once: workers, child processes or onnxruntime threads, by engine. */

@@ -1,4 +1,5 @@
 import { Observable, share } from 'rxjs';
+import { backoffMs } from '../../services/backoff/index.ts';
 
 /** One encoded frame as a camera delivered it. */
 export interface CameraFrame {
@@ -51,7 +52,11 @@ export type Connect = (
 
 /** The wait before retry `attempt` (0-based): doubling from `initialMs` up to `maxMs`, ±20 % jitter. */
 export function backoffDelay(attempt: number, backoff: BackoffOptions, random: number): number {
-  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** attempt) * (0.8 + 0.4 * random);
+  return backoffMs(
+    { firstMs: backoff.initialMs, maxMs: backoff.maxMs, jitter: { kind: 'spread', fraction: 0.2 } },
+    attempt,
+    () => random,
+  );
 }
 
 /**

@@ -30,11 +30,11 @@ import {
 } from '../kiosk/index.ts';
 import { kioskPageRoutes } from '../kiosk-page/index.ts';
 import { createLedgerMetrics, RoomLedgerService } from '../ledger-service/index.ts';
-import { createLogger, type Logger } from '../logging/index.ts';
+import { createLogger, type Logger, prettyLogsFor } from '../logging/index.ts';
 import { createServiceMetrics } from '../metrics/index.ts';
 import { createNotificationService, type NotificationService } from '../notifications/index.ts';
 import { RoomHardware } from '../room-hardware/index.ts';
-import { formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
+import { type FirstStartSecrets, formatFirstStartSecrets, seedDemoData } from '../seed/index.ts';
 import { createStaffReview, type StaffReview } from '../staff/index.ts';
 import {
   createLedgerRepository,
@@ -44,6 +44,7 @@ import {
   type Store,
 } from '../store/index.ts';
 import { roomRecordFromLayout } from './room-record.ts';
+import { formatStartSummary } from './start-summary.ts';
 
 export interface RunningService {
   url: string;
@@ -64,7 +65,10 @@ export interface RunningService {
 
 export interface StartOptions {
   logger?: Logger;
-  /** Where the first start's credentials are written; the terminal by default. */
+  /**
+   * Where the summary at the end of start-up (the first start's credentials, the addresses to
+   * open) is written; the terminal (stderr) by default.
+   */
   printSecrets?: (text: string) => void;
 }
 
@@ -73,7 +77,8 @@ export async function startService(
   config: ServiceConfig,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const logger = options.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const logger =
+    options.logger ?? createLogger({ level: config.log.level, pretty: prettyLogsFor(config.log.pretty) });
   const metrics = createServiceMetrics();
   logger.info({ config: redactConfig(config) }, 'starting');
 
@@ -86,6 +91,10 @@ export async function startService(
     (seconds, ok) => metrics.dbQueryDuration.observe({ outcome: ok ? 'ok' : 'error' }, seconds),
     { onRefused: (reason) => logger.warn({ reason }, 'embedded database refused a connection') },
   );
+  const print = options.printSecrets ?? ((text: string) => process.stderr.write(`${text}\n`));
+  // Held until the room runs, to be printed below the start-up logs; a start that fails after the
+  // seeding still prints them, since only their hashes are stored and they could not be shown again.
+  let firstStartSecrets: FirstStartSecrets | undefined;
   let server: Server | undefined;
   let notifications: NotificationService | undefined;
   let staffReview: StaffReview | undefined;
@@ -131,12 +140,10 @@ export async function startService(
       logger.info({ residents: seeded.residentsAdded, couriers: seeded.couriersAdded }, 'demo people seeded');
     }
     if (seeded.secrets) {
-      (options.printSecrets ?? ((text) => process.stderr.write(`${text}\n`)))(
-        formatFirstStartSecrets(seeded.secrets),
-      );
+      firstStartSecrets = seeded.secrets;
       logger.info(
         { username: seeded.secrets.staffUsername },
-        'initial staff account created; its password was printed once to the terminal',
+        'initial staff account created; its password is printed once to the terminal when the room runs',
       );
     }
     await store.events.append({
@@ -386,6 +393,17 @@ export async function startService(
       },
       'room running',
     );
+    print(
+      formatStartSummary({
+        links: [
+          { name: 'Kiosk', url: `${url}/kiosk` },
+          { name: 'Staff review', url: `${url}/staff` },
+          ...(demoPanelUrl ? [{ name: 'Demo control panel', url: demoPanelUrl }] : []),
+        ],
+        ...(firstStartSecrets ? { secrets: firstStartSecrets } : {}),
+      }),
+    );
+    firstStartSecrets = undefined;
 
     let stopping: Promise<void> | undefined;
     const httpServer = server;
@@ -427,6 +445,7 @@ export async function startService(
       },
     };
   } catch (error) {
+    if (firstStartSecrets) print(formatFirstStartSecrets(firstStartSecrets));
     for (const stop of started.reverse()) await stop().catch(() => undefined);
     server?.close();
     staffReview?.close();

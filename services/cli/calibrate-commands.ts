@@ -1,17 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadLayoutFile } from '../../calibration/index.ts';
-import {
-  calibrateLocator,
-  httpLocatorRig,
-  type LocatorCalibrationResult,
-  type LocatorRig,
-  pointerLocatorRig,
-  withLocatorCalibration,
-} from '../../calibration/locator/index.ts';
-import { createLocatorClient } from '../../hw-controller/index.ts';
-import { openSimulatedRoom, simulatedLocatorRig } from '../../simulator/index.ts';
+import type { LocatorCalibrationResult, LocatorRig } from '../../calibration/locator/index.ts';
 import { ConfigError } from '../config/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
 
@@ -71,6 +61,19 @@ export function addCalibrateCommands(program: Command): void {
       if (options.hwEndpoint && !options.simulatorUrl)
         throw new ConfigError('--hw-endpoint needs --simulator-url for the camera frames');
       if (options.out && options.write) throw new ConfigError('give --out FILE or --write, not both');
+      // Loaded here rather than for `--help`: the simulator renders with sharp, the link is zeromq.
+      const [
+        { loadLayoutFile },
+        locator,
+        { createLocatorClient },
+        { openSimulatedRoom, simulatedLocatorRig },
+      ] = await Promise.all([
+        import('../../calibration/index.ts'),
+        import('../../calibration/locator/index.ts'),
+        import('../../hw-controller/index.ts'),
+        import('../../simulator/index.ts'),
+      ]);
+      const { calibrateLocator, httpLocatorRig, pointerLocatorRig, withLocatorCalibration } = locator;
       const layout = await loadLayoutFile(options.layout);
       const text = readFileSync(options.layout, 'utf8');
       // Checked before the sweep: a layout that cannot take a calibration fails in a second.

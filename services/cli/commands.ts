@@ -1,16 +1,17 @@
 import { Command } from 'commander';
-import { checkLayoutFile, formatLayoutReport } from '../../calibration/index.ts';
-import { startService } from '../app/index.ts';
+import type { RunningService } from '../app/index.ts';
 import { loadConfig, redactConfig } from '../config/index.ts';
-import { createLogger } from '../logging/index.ts';
-import { migrateToLatest, openDatabase } from '../store/index.ts';
 import { addCalibrateCommands } from './calibrate-commands.ts';
 import { addDetectCommands } from './detect-commands.ts';
 import { addHwCommands } from './hw-commands.ts';
 import { addLabelCommands } from './label-commands.ts';
 import { addSimCommands } from './sim-commands.ts';
 
-/** The `parcelroom` command; later capabilities add their subcommands here. */
+/**
+ * The `parcelroom` command; later capabilities add their subcommands here. Each action imports
+ * what it runs on when it runs: building the program (and so `--help`) loads commander, zod and
+ * the config schema, never onnxruntime, sharp, tesseract, zeromq, express or the database.
+ */
 export function buildProgram(): Command {
   const program = new Command('parcelroom')
     .description('Parcelroom: camera-watched package room service')
@@ -22,9 +23,13 @@ export function buildProgram(): Command {
     .description('run the service: migrate, load the room layout, seed the demo, serve HTTP')
     .action(async () => {
       const config = loadConfig({ file: program.opts().config });
+      const [{ startService }, { createLogger, prettyLogsFor }] = await Promise.all([
+        import('../app/index.ts'),
+        import('../logging/index.ts'),
+      ]);
       // Handlers go in before the start: a signal while the room is still starting (the HTTP
       // server already answers) waits for the start to finish and then stops it cleanly.
-      let service: Awaited<ReturnType<typeof startService>> | undefined;
+      let service: RunningService | undefined;
       let pending: NodeJS.Signals | undefined;
       let signals = 0;
       const onSignal = (signal: NodeJS.Signals) => {
@@ -49,7 +54,7 @@ export function buildProgram(): Command {
       };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
-      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const logger = createLogger({ level: config.log.level, pretty: prettyLogsFor(config.log.pretty) });
       // Every timer, subscription and background promise handles its own failures; one that
       // slipped through is a bug to log, not a reason to leave the room without its service.
       process.on('unhandledRejection', (reason) =>
@@ -67,7 +72,11 @@ export function buildProgram(): Command {
     .description('apply pending database migrations and exit')
     .action(async () => {
       const config = loadConfig({ file: program.opts().config });
-      const logger = createLogger({ level: config.log.level, pretty: config.log.pretty });
+      const [{ createLogger, prettyLogsFor }, { migrateToLatest, openDatabase }] = await Promise.all([
+        import('../logging/index.ts'),
+        import('../store/index.ts'),
+      ]);
+      const logger = createLogger({ level: config.log.level, pretty: prettyLogsFor(config.log.pretty) });
       const db = await openDatabase(config.database);
       try {
         const result = await migrateToLatest(db, logger);
@@ -87,6 +96,7 @@ export function buildProgram(): Command {
     .description('validate a room layout file and report every problem with its path')
     .argument('<file...>', 'layout files (YAML or JSON)')
     .action(async (files: string[]) => {
+      const { checkLayoutFile, formatLayoutReport } = await import('../../calibration/parse-layout.ts');
       let failed = false;
       for (const file of files) {
         const result = await checkLayoutFile(file);

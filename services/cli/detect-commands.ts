@@ -2,15 +2,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import sharp from 'sharp';
 import { z } from 'zod';
-import {
-  bundledModelPath,
-  createPackageDetector,
-  DetectorError,
-  evaluateDetector,
-  type NamedDetection,
-} from '../../models/index.ts';
+import { bundledModelPath } from '../../models/detector/bundled-model.ts';
+import type { NamedDetection } from '../../models/index.ts';
 import { fraction, integer, parseOptions } from './cli-options.ts';
 
 const palette = ['#ff3b30', '#34c759', '#007aff', '#ff9500', '#af52de', '#5ac8fa'];
@@ -23,6 +17,7 @@ const escapeXml = (text: string) =>
 
 /** The image with each detection's box and "class score" label drawn over it. */
 async function drawDetections(image: Buffer, detections: NamedDetection[], out: string): Promise<void> {
+  const { default: sharp } = await import('sharp');
   const meta = await sharp(image).rotate().metadata();
   const width = meta.autoOrient?.width ?? meta.width!;
   const height = meta.autoOrient?.height ?? meta.height!;
@@ -66,6 +61,8 @@ export function addDetectCommands(program: Command): void {
         }),
         raw,
       );
+      // onnxruntime and sharp load when a detection runs, not for `--help` (see commands.ts).
+      const { createPackageDetector, DetectorError } = await import('../../models/index.ts');
       if (options.draw && images.length !== 1)
         throw new DetectorError('--draw takes exactly one image (it writes one picture)');
       const detector = await createPackageDetector({
@@ -127,6 +124,7 @@ export function addDetectCommands(program: Command): void {
         }),
         raw,
       );
+      const { createPackageDetector, evaluateDetector } = await import('../../models/index.ts');
       const detector = await createPackageDetector({
         modelPath: options.model,
         intraOpThreads: options.threads,

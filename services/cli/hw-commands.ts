@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { runDaemon } from '../../hw-controller/index.ts';
-import { createLogger } from '../logging/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
 
 const defaultLayout = 'calibration/rooms/demo-room.yaml';
@@ -65,6 +63,10 @@ export function addHwCommands(program: Command): void {
         }),
         raw,
       );
+      const [{ runDaemon }, { createLogger }] = await Promise.all([
+        import('../../hw-controller/index.ts'),
+        import('../logging/index.ts'),
+      ]);
       const logger = createLogger({ level: options.logLevel }).child({ component: 'hw-controller' });
       const daemon = await runDaemon({
         driver: options.driver,

@@ -1,25 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { createLabelOcrEngines, ocrEngineNames } from '../../models/ocr/create-ocr-engine.ts';
-import {
-  createLabelReader,
-  createResidentMatcher,
-  LabelImageError,
-  loadResidentRoster,
-  type ResidentMatcher,
-  type ResidentRecord,
-} from '../../pipelines/index.ts';
-import { labelDifficulties, writeLabelSet } from '../../simulator/index.ts';
+import { ocrEngineNames } from '../../models/ocr/ocr-engine-names.ts';
+import type { ResidentMatcher, ResidentRecord } from '../../pipelines/index.ts';
+import { labelDifficulties } from '../../simulator/labels/label-truth.ts';
 import { loadConfig, type ServiceConfig } from '../config/index.ts';
-import { demoResidents } from '../seed/demo-people.ts';
-import { createStore, openDatabase, StoreError } from '../store/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
 
 const round = (v: number) => Math.round(v * 10) / 10;
 
 /** The residents the configured database knows; a missing schema is the user's to fix. */
 async function residentsFromDatabase(config: ServiceConfig): Promise<ResidentRecord[]> {
+  const { createStore, openDatabase, StoreError } = await import('../store/index.ts');
   const db = await openDatabase(config.database);
   try {
     return await createStore(db).people.listResidents({ activeOnly: true });
@@ -67,6 +59,14 @@ export function addLabelCommands(program: Command): void {
         raw,
       );
       const config = loadConfig({ file: program.opts().config });
+      // The OCR engines (tesseract, onnxruntime) and the label reader load when a label is read.
+      const [
+        { createLabelOcrEngines },
+        { createLabelReader, createResidentMatcher, LabelImageError, loadResidentRoster },
+      ] = await Promise.all([
+        import('../../models/ocr/create-ocr-engine.ts'),
+        import('../../pipelines/index.ts'),
+      ]);
       let residents: ResidentMatcher | undefined;
       if (options.match) {
         const roster = options.residents
@@ -146,6 +146,10 @@ export function addLabelCommands(program: Command): void {
         raw,
       );
       const config = loadConfig({ file: program.opts().config });
+      const [{ writeLabelSet }, { demoResidents }] = await Promise.all([
+        import('../../simulator/index.ts'),
+        import('../seed/demo-people.ts'),
+      ]);
       const index = await writeLabelSet(options.out, {
         count: options.count,
         seed: options.seed,

@@ -1,35 +1,46 @@
-import { LayoutError, LocatorCalibrationError } from '../../calibration/index.ts';
-import { HwControllerError } from '../../hw-controller/index.ts';
-import { DatasetError, DetectorError, ImageInputError, OcrError } from '../../models/index.ts';
-import { LabelImageError, LabelInputError } from '../../pipelines/index.ts';
-import { ScenarioError, SimulatorCommandError } from '../../simulator/index.ts';
-import { ConfigError } from '../config/index.ts';
-import { StoreError } from '../store/index.ts';
 import { buildProgram } from './commands.ts';
 
+/**
+ * The errors a user can fix, by class. Loaded only when something failed: their modules pull in
+ * the heavy parts (onnxruntime, sharp, zeromq…) that `--help` and the light commands never need.
+ */
+async function userErrorClasses(): Promise<Array<abstract new (...args: never[]) => Error>> {
+  const [calibration, hw, models, pipelines, simulator, config, store] = await Promise.all([
+    import('../../calibration/index.ts'),
+    import('../../hw-controller/index.ts'),
+    import('../../models/index.ts'),
+    import('../../pipelines/index.ts'),
+    import('../../simulator/index.ts'),
+    import('../config/index.ts'),
+    import('../store/index.ts'),
+  ]);
+  return [
+    config.ConfigError,
+    store.StoreError,
+    calibration.LayoutError,
+    calibration.LocatorCalibrationError,
+    hw.HwControllerError,
+    simulator.ScenarioError,
+    simulator.SimulatorCommandError,
+    models.DetectorError,
+    models.ImageInputError,
+    models.DatasetError,
+    models.OcrError,
+    pipelines.LabelImageError,
+    pipelines.LabelInputError,
+  ];
+}
+
 /** Errors the user can fix are one line on stderr; anything else keeps its stack. */
-function report(error: unknown): never {
-  if (
-    error instanceof ConfigError ||
-    error instanceof StoreError ||
-    error instanceof LayoutError ||
-    error instanceof LocatorCalibrationError ||
-    error instanceof HwControllerError ||
-    error instanceof ScenarioError ||
-    error instanceof SimulatorCommandError ||
-    error instanceof DetectorError ||
-    error instanceof ImageInputError ||
-    error instanceof DatasetError ||
-    error instanceof OcrError ||
-    error instanceof LabelImageError ||
-    error instanceof LabelInputError
-  ) {
-    process.stderr.write(`parcelroom: ${error.message}\n`);
+async function report(error: unknown): Promise<never> {
+  const known = await userErrorClasses().catch(() => []);
+  if (known.some((kind) => error instanceof kind)) {
+    process.stderr.write(`parcelroom: ${(error as Error).message}\n`);
     process.exit(2);
   }
   process.stderr.write(`parcelroom: unexpected error\n${(error as Error)?.stack ?? String(error)}\n`);
   process.exit(1);
 }
 
-process.on('unhandledRejection', report);
+process.on('unhandledRejection', (reason) => void report(reason));
 await buildProgram().parseAsync(process.argv).catch(report);

@@ -1,18 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadLayoutFile } from '../../calibration/index.ts';
-import {
-  compileScenario,
-  createRoomRenderer,
-  exportDataset,
-  listBundledScenarios,
-  loadScenarioFile,
-  openSimulatedRoom,
-  startSimulatorServer,
-} from '../../simulator/index.ts';
 import { integer, parseOptions } from './cli-options.ts';
 
 const defaultLayout = 'calibration/rooms/demo-room.yaml';
+
+/** The layout loader and the simulator, loaded when a sim command runs rather than for `--help`. */
+const loadSimulator = () =>
+  Promise.all([import('../../calibration/index.ts'), import('../../simulator/index.ts')]);
 
 export function addSimCommands(program: Command): void {
   const sim = program
@@ -42,6 +36,7 @@ export function addSimCommands(program: Command): void {
         }),
         raw,
       );
+      const [{ loadLayoutFile }, { openSimulatedRoom, startSimulatorServer }] = await loadSimulator();
       const room = await openSimulatedRoom({
         layout: await loadLayoutFile(options.layout),
         scenario: options.scenario,
@@ -82,6 +77,7 @@ export function addSimCommands(program: Command): void {
         }),
         raw,
       );
+      const [{ loadLayoutFile }, { createRoomRenderer, exportDataset }] = await loadSimulator();
       const layout = await loadLayoutFile(options.layout);
       const renderer = createRoomRenderer(layout, { seed: options.seed });
       const started = Date.now();
@@ -105,6 +101,8 @@ export function addSimCommands(program: Command): void {
     .description('list the bundled scenarios, each checked against the layout')
     .option('--layout <file>', 'room layout', defaultLayout)
     .action(async (raw: { layout: string }) => {
+      const [{ loadLayoutFile }, { compileScenario, listBundledScenarios, loadScenarioFile }] =
+        await loadSimulator();
       const layout = await loadLayoutFile(raw.layout);
       for (const { name, file } of await listBundledScenarios()) {
         const scenario = await loadScenarioFile(file);

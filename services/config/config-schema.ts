@@ -90,7 +90,8 @@ export const serviceConfigSchema = z
             error: 'must be one of fatal, error, warn, info, debug, trace, silent',
           })
           .default('info'),
-        pretty: booleanLike.default(false),
+        // Unset: pretty on a terminal, JSON lines otherwise (services/logging/log-format.ts).
+        pretty: booleanLike.optional(),
       })
       .strict()
       .prefault({}),
@@ -295,7 +296,11 @@ export const environmentSettings = [
   },
   { env: 'PARCELROOM_LAYOUT', path: ['room', 'layoutFile'], doc: 'Room layout file (YAML or JSON)' },
   { env: 'LOG_LEVEL', path: ['log', 'level'], doc: 'pino log level' },
-  { env: 'PARCELROOM_LOG_PRETTY', path: ['log', 'pretty'], doc: 'Human-readable logs instead of JSON' },
+  {
+    env: 'PARCELROOM_LOG_PRETTY',
+    path: ['log', 'pretty'],
+    doc: 'Human-readable logs (true) or JSON lines (false); unset: human-readable when stdout is a terminal',
+  },
   { env: 'PARCELROOM_DEMO_SEED', path: ['demo', 'seed'], doc: 'Seed demo residents, couriers, staff' },
   {
     env: 'PARCELROOM_SIMULATOR',

@@ -1,1 +1,2 @@
+export { prettyLogsFor } from './log-format.ts';
 export { createLogger, type Logger, type LoggerSettings } from './logger.ts';

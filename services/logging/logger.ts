@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
 
 export type { Logger } from 'pino';
 
@@ -6,6 +8,8 @@ export interface LoggerSettings {
   level: string;
   pretty?: boolean;
 }
+
+const require = createRequire(import.meta.url);
 
 /** One structured logger per process; stages take a child with their own bindings. */
 export function createLogger(settings: LoggerSettings): Logger {
@@ -18,7 +22,11 @@ export function createLogger(settings: LoggerSettings): Logger {
     },
   };
   if (settings.pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    // In this thread and synchronous (not a worker transport): lines reach the terminal in the
+    // order they were logged, so the start-up summary printed after "room running" stays last.
+    // Loaded only when asked for, so JSON runs and light commands never pay for it.
+    const pretty = require('pino-pretty') as (options: PrettyOptions) => PrettyStream;
+    return pino(options, pretty({ colorize: true, sync: true, ignore: 'pid,hostname,service' }));
   }
   return pino(options);
 }

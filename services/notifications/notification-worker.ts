@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { backoffMs } from '../backoff/index.ts';
 import type { Logger } from '../logging/index.ts';
 import type { ClaimedRow, OutboxRepository } from '../store/index.ts';
 import type { MessageComposer } from './message-composer.ts';
@@ -25,8 +26,11 @@ export function retryDelayMs(
   attempts: number,
   random: () => number = Math.random,
 ): number {
-  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempts - 1));
-  return exponential / 2 + random() * (exponential / 2);
+  return backoffMs(
+    { firstMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: { kind: 'equal' } },
+    attempts - 1,
+    random,
+  );
 }
 
 export interface WorkerOptions {

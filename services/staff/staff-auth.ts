@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import argon2 from 'argon2';
+import { parse as parseCookies } from 'cookie';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../http/api-error.ts';
@@ -55,16 +56,6 @@ const csrfTokenOf = (sessionId: string) =>
   createHmac('sha256', sessionId).update('parcelroom.csrf.v1').digest('base64url');
 const sessionIdPattern = /^[A-Za-z0-9_-]{43}$/;
 
-function cookieValue(req: Request, name: string): string | undefined {
-  const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
 const clientIp = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 /**
@@ -82,18 +73,16 @@ export function createStaffAuth(
   // Verifying against a real hash when the user is unknown keeps both answers equally slow.
   const dummyHash = argon2.hash(randomBytes(16).toString('hex'), { type: argon2.argon2id });
 
-  const cookie = (value: string, maxAgeMs: number) =>
-    [
-      `${sessionCookieName}=${value}`,
-      'Path=/',
-      'HttpOnly',
-      'SameSite=Strict',
-      `Max-Age=${Math.max(0, Math.floor(maxAgeMs / 1000))}`,
-      ...(settings.secureCookie ? ['Secure'] : []),
-    ].join('; ');
+  // Express writes the Set-Cookie header (through the `cookie` package): Max-Age with Expires.
+  const cookieOptions = {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: settings.secureCookie,
+  } as const;
 
   const authenticate: RequestHandler = async (req, res, next) => {
-    const sessionId = cookieValue(req, sessionCookieName);
+    const sessionId = req.headers.cookie ? parseCookies(req.headers.cookie)[sessionCookieName] : undefined;
     if (sessionId && sessionIdPattern.test(sessionId)) {
       const session = await store.staff.findSession(sha256(sessionId));
       if (session) res.locals.staff = { user: session.user, sessionId, csrfToken: csrfTokenOf(sessionId) };
@@ -209,7 +198,7 @@ export function createStaffAuth(
       );
     });
     const { passwordHash: _hash, ...user } = account;
-    res.set('set-cookie', cookie(sessionId, settings.sessionTtlMs));
+    res.cookie(sessionCookieName, sessionId, { ...cookieOptions, maxAge: settings.sessionTtlMs });
     res.json({ user, csrfToken: csrfTokenOf(sessionId), expiresAt });
   };
 
@@ -228,7 +217,7 @@ export function createStaffAuth(
         tx,
       );
     });
-    res.set('set-cookie', cookie('', 0));
+    res.clearCookie(sessionCookieName, cookieOptions);
     res.json({ ok: true });
   };
 

@@ -71,7 +71,7 @@ describe('kiosk end to end', { timeout: 600_000 }, () => {
     assert.ok(streaming, 'the service runs the simulated room');
     simulatorUrl = (JSON.parse(streaming) as { url: string }).url;
     // The first start prints the demo couriers' PINs once; a courier reads them off the terminal.
-    const pin = /PIN (\d{4,10})/.exec(service.stderr());
+    const pin = await service.waitForStderr(/PIN (\d{4,10})/);
     assert.ok(pin, `the first start prints courier PINs:\n${service.stderr()}`);
     courierPin = pin[1]!;
     db = new pg.Client({ connectionString: database.url });

@@ -114,7 +114,7 @@ describe('pages over plain HTTP on a LAN host name', { timeout: 150_000 }, () =>
   };
 
   test('staff sign in and see the flag queue', async () => {
-    const password = /password: (\S+)/.exec(service.stderr())?.[1];
+    const password = (await service.waitForStderr(/password: (\S+)/))[1];
     assert.ok(password, `the first start prints the admin password:\n${service.stderr()}`);
     const { page, seen } = await openPage();
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createStore, migrateToLatest, migrationsDir, openDatabase } from '../../services/store/index.ts';
 import { type BackendKind, createScratchBackend, type ScratchBackend } from '../support/databases.ts';
-import { runCli, startServiceProcess } from '../support/service-process.ts';
+import { runCli, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
 
 async function getJson(url: string, cookie?: string): Promise<{ status: number; body: any }> {
   const response = await fetch(url, cookie ? { headers: { cookie } } : {});
@@ -22,13 +22,8 @@ async function signIn(url: string, password: string): Promise<string> {
   return response.headers.get('set-cookie')!.split(';')[0]!;
 }
 
-async function printedPassword(stderr: () => string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const found = /password: (\S+)/.exec(stderr())?.[1];
-    if (found) return found;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no password was printed:\n${stderr()}`);
+async function printedPassword(service: ServiceProcess): Promise<string> {
+  return (await service.waitForStderr(/password: (\S+)/))[1]!;
 }
 
 for (const kind of ['embedded', 'server'] as BackendKind[]) {
@@ -70,7 +65,7 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
         );
 
         assert.equal((await getJson(`${service.url}/api/rooms`)).status, 401, 'the room API is for staff');
-        staffPassword = await printedPassword(service.stderr);
+        staffPassword = await printedPassword(service);
         const rooms = await getJson(`${service.url}/api/rooms`, await signIn(service.url, staffPassword));
         assert.equal(rooms.body.rooms.length, 1);
         assert.equal(rooms.body.rooms[0].slotCount, 60);
@@ -79,6 +74,15 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
 
         const banner = service.stderr();
         assert.match(banner, /Staff login {3}user: admin {3}password: [A-Za-z0-9_-]{20}/);
+        // The credentials and then the addresses to open close the start-up, once the room runs.
+        const summary = await service.waitForStderr(/Parcelroom is running\. Open:\n[\s\S]*?\n\n/);
+        assert.ok(banner.indexOf('Staff login') < summary.index, 'the credentials come before the addresses');
+        assert.match(summary[0], new RegExp(`Kiosk +${service.url}/kiosk\n`));
+        assert.match(summary[0], new RegExp(`Staff review +${service.url}/staff\n`));
+        assert.match(summary[0], /Demo control panel +http:\/\/127\.0\.0\.1:\d+\/demo\n/);
+        assert.match(service.stdout(), /"msg":"room running"/, 'the summary follows "room running"');
+        // Through a pipe the log stays JSON lines, one object a line, for whatever reads it.
+        for (const line of service.stdout().split('\n').slice(0, -1)) JSON.parse(line);
         assert.doesNotMatch(
           service.stdout(),
           /password: [A-Za-z0-9_-]{20}/,
@@ -114,6 +118,7 @@ for (const kind of ['embedded', 'server'] as BackendKind[]) {
 
       const service = await startServiceProcess(env);
       try {
+        await service.waitForStderr(/Parcelroom is running\. Open:/);
         assert.doesNotMatch(service.stderr(), /password/);
         const cookie = await signIn(service.url, staffPassword);
         const listed = await getJson(`${service.url}/api/packages`, cookie);

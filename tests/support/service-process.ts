@@ -10,6 +10,11 @@ export interface ServiceProcess {
   url: string;
   stdout(): string;
   stderr(): string;
+  /**
+   * Resolves with the match once stderr shows `pattern`: the start-up summary (the first start's
+   * credentials, the addresses) is printed there only when the room runs, after "http listening".
+   */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -70,6 +75,17 @@ export async function startServiceProcess(
     url,
     stdout: () => out,
     stderr: () => err,
+    async waitForStderr(pattern, waitMs = 90_000) {
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const found = pattern.exec(err);
+        if (found) return found;
+        if (child.exitCode !== null || Date.now() > deadline) {
+          throw new Error(`stderr never showed ${pattern}\nstdout:\n${out.slice(-3000)}\nstderr:\n${err}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       const exited = once(child, 'exit');

@@ -1,0 +1,1 @@
+export { type BackoffJitter, type BackoffSchedule, backoffMs } from './exponential-backoff.ts';
