@@ -130,14 +130,21 @@ describe('the serial driver over a socat pty pair, with the device emulator on t
   });
 
   test('the heartbeat watchdog switches the device’s laser off when the client goes quiet', async () => {
-    // The other client wants nothing lit; it would otherwise (rightly) light its own target again.
+    // The other client wants nothing lit, and leaves: on a loaded machine its reconnects would
+    // otherwise re-send that wish, a command that could land just after the watchdog's off.
     await client.off();
+    await client.close();
     const quiet = createLocatorClient({ endpoint: daemon.endpoint, heartbeatMs: 100 });
     await quiet.pointAt(slotTarget(layout, 'C3-2'));
     assert.equal(device.state.laser.on, true);
     await quiet.close();
-    await eventually('the device laser to go off', () => (device.state.laser.on ? undefined : true));
-    assert.equal(daemon.state().cause, 'link-lost');
+    let causeWhenDark: string | undefined;
+    await eventually('the device laser to go off', () => {
+      if (device.state.laser.on) return undefined;
+      causeWhenDark = daemon.state().cause;
+      return true;
+    });
+    assert.equal(causeWhenDark, 'link-lost');
     assert.equal(commands(device).at(-1), 'OFF');
   });
 
