@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { filter, firstValueFrom, Subject, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, Subject, take, tap, toArray } from 'rxjs';
 import { loadLayoutFile, type RoomLayout } from '../../calibration/index.ts';
 import { createPackageDetector } from '../../models/index.ts';
 import {
@@ -45,9 +45,15 @@ describe('room pipeline: faults', () => {
         }),
       ),
     });
+    // cam-1's count when cam-2 went offline: it must go on while cam-2 is away.
+    let cam1AtOffline = -1;
     try {
       const events = await firstValueFrom(
         pipeline.observations$.pipe(
+          tap((o) => {
+            if (o.kind === 'camera_offline' && o.cameraId === 'cam-2')
+              cam1AtOffline = pipeline.health().cameras.find((c) => c.cameraId === 'cam-1')!.processed;
+          }),
           filter(
             (o): o is Extract<PipelineObservation, { kind: 'camera_offline' | 'camera_online' }> =>
               o.kind.startsWith('camera_') && o.cameraId === 'cam-2',
@@ -65,7 +71,10 @@ describe('room pipeline: faults', () => {
       );
       const health = pipeline.health();
       const cam1 = health.cameras.find((c) => c.cameraId === 'cam-1')!;
-      assert.ok(cam1.processed > 30, `cam-1 kept running: ${cam1.processed} frames`);
+      assert.ok(
+        cam1AtOffline >= 0 && cam1.processed > cam1AtOffline,
+        `cam-1 kept running while cam-2 was away: ${cam1AtOffline} → ${cam1.processed} frames`,
+      );
       const text = await registry.metrics();
       assert.match(text, /parcelroom_camera_frames_total\{camera="cam-1"\} \d+/);
       assert.match(text, /parcelroom_camera_reconnects\{camera="cam-2"\} [1-9]/);
@@ -109,7 +118,13 @@ describe('room pipeline: faults', () => {
     });
     const subscription = pipeline.observations$.subscribe();
     try {
-      while (sent < 40) await new Promise((resolve) => setTimeout(resolve, 20));
+      // A loaded machine drops frames (the newest wins), so wait for the counts, not for a number sent.
+      const deadline = Date.now() + 90_000;
+      const enough = () => {
+        const [c] = pipeline.health().cameras;
+        return c!.corruptFrames >= 5 && c!.corrupt >= 5 && c!.processed >= 10;
+      };
+      while (!enough() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       const [cam] = pipeline.health().cameras;
       assert.ok(cam!.corruptFrames >= 5, `garbage counted by the source: ${cam!.corruptFrames}`);
       assert.ok(cam!.corrupt >= 5, `truncated frames counted by the pipeline: ${cam!.corrupt}`);
