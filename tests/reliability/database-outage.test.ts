@@ -8,30 +8,10 @@ import pg from 'pg';
 import type { ServerMessage } from '../../services/kiosk/index.ts';
 import { KioskClient } from '../services/kiosk/kiosk-harness.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { logLines, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { until } from '../support/wait-until.ts';
 
 const token = 'outage-test-kiosk-token-0123456789abcdef';
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 120_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-const logLines = (service: ServiceProcess, msg: string) =>
-  service
-    .stdout()
-    .split('\n')
-    .filter((l) => l.includes(`"msg":"${msg}"`))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 /**
  * The real service process over a PostgreSQL server of the test's own, which the test restarts

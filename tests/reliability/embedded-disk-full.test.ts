@@ -7,23 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ServerMessage } from '../../services/kiosk/index.ts';
 import { KioskClient } from '../services/kiosk/kiosk-harness.ts';
-import { type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { logLines, type ServiceProcess, startServiceProcess } from '../support/service-process.ts';
+import { until } from '../support/wait-until.ts';
 
 const token = 'disk-full-test-kiosk-token-0123456789abcdef';
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 120_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /**
  * The demo's embedded database on a small tmpfs that the test fills to the last byte while a
@@ -40,12 +27,6 @@ describe('the embedded database on a disk that fills up', {
   let simulatorUrl: string;
   const filler = () => join(mountPoint, 'filler');
 
-  const logLines = (msg: string) =>
-    service
-      .stdout()
-      .split('\n')
-      .filter((l) => l.includes(`"msg":"${msg}"`))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
   const pushed = (match: (m: ServerMessage) => boolean, since: number, what: string) =>
     until(what, () => kiosk.received.slice(since).find((m) => m.replyTo === undefined && match(m))).catch(
       (error: Error) => {
@@ -75,8 +56,8 @@ describe('the embedded database on a disk that fills up', {
       PARCELROOM_OCR_LINE_ENGINE: 'none',
       PARCELROOM_OCR_WORKERS: '1',
     });
-    await until('the room running', () => (logLines('room running').length ? true : undefined));
-    simulatorUrl = logLines('simulated cameras streaming')[0]!.url as string;
+    await until('the room running', () => (logLines(service, 'room running').length ? true : undefined));
+    simulatorUrl = logLines(service, 'simulated cameras streaming')[0]!.url as string;
     kiosk = await KioskClient.authenticated(
       `${service.url.replace(/^http/, 'ws')}/kiosk/ws`,
       'kiosk-1',
@@ -137,7 +118,8 @@ describe('the embedded database on a disk that fills up', {
     assert.equal(body.checks.database, 'refusing writes');
     assert.match(body.reason?.database ?? '', /disk full|no space/i);
     await until('the observation held', () =>
-      logLines('database unavailable: observations are held and committed in order when it is back').length
+      logLines(service, 'database unavailable: observations are held and committed in order when it is back')
+        .length
         ? true
         : undefined,
     );
@@ -176,7 +158,7 @@ describe('the embedded database on a disk that fills up', {
     };
     const again = await kiosk.request({ type: 'recipient_confirm', readingId: next.readingId, residentId });
     assert.equal(again.type, 'awaiting_placement', JSON.stringify(again));
-    assert.deepEqual(logLines('unhandled rejection: a bug, the service carries on'), []);
+    assert.deepEqual(logLines(service, 'unhandled rejection: a bug, the service carries on'), []);
     assert.equal(await service.stop(), 0, 'it stops cleanly, and its database with it');
   });
 });

@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../../services/store/index.ts';
 import { countingIds, uuid } from '../services/ledger/ledger-fixtures.ts';
 import { openLedgerWorld, pictures, roomId, type World } from '../store/ledger-store-harness.ts';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.ts';
+import { until } from '../support/wait-until.ts';
 
 async function seen(
   slotId: string,
@@ -28,20 +29,6 @@ async function seen(
     alsoSeenBy: [],
     evidence: { frameJpeg: Buffer.from(evidence.frameJpeg), cropJpeg: Buffer.from(evidence.cropJpeg) },
   };
-}
-
-async function until<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 60_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**
@@ -114,7 +101,12 @@ describe('the room ledger through a PostgreSQL outage', () => {
     const first = service.observe(await seen('A1-1', 'appeared', 1));
     clock.nowMs += 2_000;
     const second = service.observe(await seen('B1-1', 'appeared', 2));
-    await until('both observations held', () => (service.heldObservations === 2 ? true : undefined));
+    await until(
+      'both observations held',
+      () => (service.heldObservations === 2 ? true : undefined),
+      60_000,
+      50,
+    );
 
     // A kiosk command while the database is away is refused at once, and changes nothing.
     await assert.rejects(
@@ -193,12 +185,17 @@ describe('the room ledger through a PostgreSQL outage', () => {
     await pg.start();
     await kept;
     assert.deepEqual(await packageState(p3), { state: 'placed', slot_id: 'A2-1' });
-    const mismatch = await until('the state_mismatch flag of the dropped observation', async () => {
-      const { rows } = await w.db.query<{ slot_id: string }>(
-        "SELECT slot_id FROM flags WHERE kind = 'state_mismatch' AND status = 'open'",
-      );
-      return rows.length > 0 ? rows.map((r) => r.slot_id) : undefined;
-    });
+    const mismatch = await until(
+      'the state_mismatch flag of the dropped observation',
+      async () => {
+        const { rows } = await w.db.query<{ slot_id: string }>(
+          "SELECT slot_id FROM flags WHERE kind = 'state_mismatch' AND status = 'open'",
+        );
+        return rows.length > 0 ? rows.map((r) => r.slot_id) : undefined;
+      },
+      60_000,
+      50,
+    );
     assert.deepEqual(mismatch, ['A2-2']);
     assert.equal(rechecks, 1);
   });

@@ -117,3 +117,12 @@ export async function runCli(
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
 }
+
+/** The service's JSON log lines carrying `msg`, parsed, in the order it wrote them. */
+export function logLines(service: ServiceProcess, msg: string): Array<Record<string, unknown>> {
+  return service
+    .stdout()
+    .split('\n')
+    .filter((l) => l.includes(`"msg":"${msg}"`))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
